@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The westward command line: one program, a subcommand per capability.
+import { Command } from 'commander';
+import { registerForecastCommand } from './forecast-command.ts';
+import { registerSimulateCommand } from './simulate-command.ts';
+
+const program = new Command('westward').description(
+  'Place industrial AI inference in the computing hubs with the most renewable energy',
+);
+registerForecastCommand(program);
+registerSimulateCommand(program);
+await program.parseAsync(process.argv);
