@@ -1,0 +1,115 @@
+// Small checked readers for untrusted JSON. Each takes the path of the value it reads so that a
+// rejection says where the body is wrong (`hourly.time[3]`), and each throws only ForecastError.
+import { ForecastError } from './errors.ts';
+import type { ForecastPoint } from './types.ts';
+
+export type Json = unknown;
+export type JsonObject = Record<string, unknown>;
+
+export function schemaError(path: string, what: string): ForecastError {
+  return new ForecastError('Schema', `${path}: ${what}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  return `a ${typeof value}`;
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function obj(value: unknown, path: string): JsonObject {
+  if (!isObject(value)) throw schemaError(path, `expected an object, got ${describe(value)}`);
+  return value;
+}
+
+export function arr(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw schemaError(path, `expected an array, got ${describe(value)}`);
+  return value;
+}
+
+export function str(value: unknown, path: string): string {
+  if (typeof value !== 'string') throw schemaError(path, `expected a string, got ${describe(value)}`);
+  return value;
+}
+
+/** A finite number; numeric strings are accepted because some providers send them. */
+export function num(value: unknown, path: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    throw schemaError(path, `expected a finite number, got ${describe(value)}`);
+  }
+  return n;
+}
+
+/** Like num, but null/undefined stay null (providers mark gaps that way). */
+export function numOrNull(value: unknown, path: string): number | null {
+  return value === null || value === undefined ? null : num(value, path);
+}
+
+export function range(value: number, min: number, max: number, path: string): number {
+  if (value < min || value > max) {
+    throw new ForecastError('Units', `${path}: ${value} is outside ${min}..${max}`);
+  }
+  return value;
+}
+
+const isoWithZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const isoLocal = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/**
+ * Epoch ms of an ISO timestamp. A time without a zone is read at `utcOffsetSeconds` (Open-Meteo
+ * sends local times and says the offset separately); a time with a zone is taken as is.
+ */
+export function time(value: unknown, path: string, utcOffsetSeconds?: number): number {
+  const s = str(value, path);
+  let ms: number;
+  if (isoWithZone.test(s)) ms = Date.parse(s);
+  else if (utcOffsetSeconds !== undefined && isoLocal.test(s)) {
+    ms = Date.parse(`${s}Z`) - utcOffsetSeconds * 1000;
+  } else throw schemaError(path, `expected an ISO 8601 time with a zone, got ${describe(s)}`);
+  if (!Number.isFinite(ms)) throw schemaError(path, `not a valid time: ${describe(s)}`);
+  return ms;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * The last checks every parser runs: enough points, strictly increasing and non-overlapping,
+ * no NaN anywhere. Paths name the provider's own array so the message points into the body.
+ */
+export function checkPoints(points: ForecastPoint[], path: string, minPoints = 1): ForecastPoint[] {
+  if (points.length < minPoints) {
+    throw new ForecastError(
+      'TooFewPoints',
+      `${path}: ${points.length} usable point(s), at least ${minPoints} needed`,
+    );
+  }
+  let previousEnd = -Infinity;
+  points.forEach((p, i) => {
+    const start = Date.parse(p.start);
+    const end = Date.parse(p.end);
+    if (!(end > start)) throw new ForecastError('OutOfOrder', `${path}[${i}]: ends at or before it starts`);
+    if (start < previousEnd) {
+      throw new ForecastError('OutOfOrder', `${path}[${i}]: starts at ${p.start}, before the previous point ends`);
+    }
+    for (const key of ['carbonIntensity', 'renewableShare', 'renewableMW'] as const) {
+      const v = p[key];
+      if (v !== null && !Number.isFinite(v)) throw schemaError(`${path}[${i}]`, `${key} is not a finite number`);
+    }
+    previousEnd = end;
+  });
+  return points;
+}
+
+/** The step between consecutive times, or `fallbackMs` when there is only one. */
+export function stepOf(times: number[], fallbackMs: number): number {
+  const a = times[0];
+  const b = times[1];
+  return a !== undefined && b !== undefined && b > a ? b - a : fallbackMs;
+}
