@@ -63,10 +63,9 @@ build_etcd() {
     echo "module westward.local/etcd"
     grep -E '^go ' "$gomod"
     echo "require go.etcd.io/etcd/server/v3 $ETCD_VERSION"
-    # etcd's own modules point at sibling folders; pin them to the same tag.
-    grep -oE '^replace[[:space:]]+go\.etcd\.io/etcd/[^ ]+' "$gomod" | awk -v v="$ETCD_VERSION" '{print "replace " $2 " => " $2 " " v}' | grep -v 'etcd/server/v3 ' | sort -u
-    awk '/^replace \(/{f=1;next} f&&/^\)/{f=0} f&&$1 ~ /^go\.etcd\.io\/etcd\// && $1 !~ /server\/v3$/ {print "replace " $1 " => " $1 " '"$ETCD_VERSION"'"}' "$gomod" | sort -u
-  } | awk '!seen[$0]++' >"$dir/go.mod"
+    # No replace lines needed: etcd pins its sibling modules at the same tag, and their
+    # local-path replaces only apply inside etcd's own repository.
+  } >"$dir/go.mod"
   (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$bin/etcd-$ETCD_VERSION.tmp" go.etcd.io/etcd/server/v3)
   mv "$bin/etcd-$ETCD_VERSION.tmp" "$bin/etcd-$ETCD_VERSION"
 }
