@@ -31,13 +31,12 @@ export function clampAtZero(a: Resources): Resources {
   return maxResources(a, noResources);
 }
 
-/** True when `need` fits into `free` in every dimension (with a tolerance for fractional plans). */
-export function fits(need: Resources, free: Resources, tolerance = 1e-6): boolean {
-  return (
-    need.gpu <= free.gpu + tolerance &&
-    need.cpuMilli <= free.cpuMilli + tolerance &&
-    need.memoryBytes <= free.memoryBytes + tolerance
-  );
+/**
+ * True when `need` fits into `free` in every dimension, with a relative tolerance for the
+ * rounding of fractional plans.
+ */
+export function fits(need: Resources, free: Resources, tolerance = 1e-9): boolean {
+  return (['gpu', 'cpuMilli', 'memoryBytes'] as const).every((key) => need[key] <= free[key] + tolerance * Math.max(1, Math.abs(free[key])));
 }
 
 /** How many whole copies of `unit` fit into `free` (Infinity when the unit asks for nothing). */
