@@ -14,7 +14,7 @@ const outDir = path.join(repoRoot, 'src/api/generated');
 
 /** The CRDs in crds/, in file-name order, with their repo-relative paths. */
 export async function readCrds(dir = crdDir): Promise<{ crd: CustomResourceDefinition; source: string }[]> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort();
+  const names = (await readdir(dir)).filter((n) => n.startsWith('westward.io_') && n.endsWith('.yaml')).sort();
   return Promise.all(
     names.map(async (n) => ({
       crd: parse(await readFile(path.join(dir, n), 'utf8')) as CustomResourceDefinition,
