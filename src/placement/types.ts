@@ -47,6 +47,12 @@ export interface PlannerWorkload {
   currentHub: string | null;
   /** when it last moved, null if never */
   lastMoveMs: number | null;
+  /**
+   * hub it moved from in its last move, when known: while that move is in `movesInProgress`
+   * it counts against the per-hub move budget of both ends (optional; without it only
+   * `currentHub` is counted)
+   */
+  previousHub?: string | null;
   minDwellMs: number;
   /** 0..1: minimum gain in renewable share over the dwell window that justifies a move */
   minImprovement: number;

@@ -1,0 +1,181 @@
+// The exact allocator: for each class of identical replicas, a min-cost flow from groups of
+// workloads (same eligible hubs) to hubs, whose arcs to the sink carry the hub's convex
+// marginal carbon cost. See docs/planner.md for the formulation and what "exact" covers.
+import type { Allocation, Allocator, FreeWorkload, HubState } from './allocation.ts';
+import { replicasThatFit, shapeKey, take } from './allocation.ts';
+import { marginalSegments } from './hub-cost.ts';
+import { addArc, createNetwork, flowOn, minCostFlow } from './min-cost-flow.ts';
+
+/** Largest integer the flow's arithmetic may reach with room to spare. */
+const safeLimit = 2 ** 50;
+
+export const optimalAllocator: Allocator = (hubs, workloads) => {
+  const allocation: Allocation = new Map();
+  const state = hubs.map((h) => ({ ...h, residual: { ...h.residual } }));
+  // Heavier replicas first: they have fewer ways to fit.
+  for (const members of replicaClasses(workloads)) allocateClass(state, members, allocation);
+  return allocation;
+};
+
+/** Workloads with identical replicas (resources and power), heaviest class first. */
+export function replicaClasses(workloads: readonly FreeWorkload[]): FreeWorkload[][] {
+  const classes = new Map<string, FreeWorkload[]>();
+  for (const w of workloads) {
+    const key = shapeKey(w);
+    const members = classes.get(key);
+    if (members === undefined) classes.set(key, [w]);
+    else members.push(w);
+  }
+  return [...classes.values()].sort((a, b) => compareShapes(a[0], b[0]));
+}
+
+function compareShapes(a: FreeWorkload | undefined, b: FreeWorkload | undefined): number {
+  if (a === undefined || b === undefined) return 0;
+  return (
+    b.powerPerReplicaW - a.powerPerReplicaW ||
+    b.perReplica.gpu - a.perReplica.gpu ||
+    b.perReplica.cpuMilli - a.perReplica.cpuMilli ||
+    b.perReplica.memoryBytes - a.perReplica.memoryBytes
+  );
+}
+
+interface Group {
+  eligible: number[];
+  members: FreeWorkload[];
+  replicas: number;
+  /** replicas of members that run in each hub now (stay candidates) */
+  staying: Map<number, number>;
+}
+
+function groupByEligibleHubs(members: readonly FreeWorkload[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const w of members) {
+    const key = w.eligible.join(',');
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { eligible: w.eligible, members: [], replicas: 0, staying: new Map() };
+      groups.set(key, group);
+    }
+    group.members.push(w);
+    group.replicas += w.replicas;
+    if (w.stayHub !== null) group.staying.set(w.stayHub, (group.staying.get(w.stayHub) ?? 0) + w.replicas);
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+}
+
+/**
+ * One class: nodes source, sink, groups, hubs. Arc costs are integers, lexicographic in
+ * (carbon in grams rounded to `unit`, replicas that leave their current hub): the second tier
+ * only breaks exact carbon ties, in favour of staying put.
+ */
+function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Allocation): void {
+  const first = members[0];
+  if (first === undefined) return;
+  const groups = groupByEligibleHubs(members);
+  const total = groups.reduce((sum, g) => sum + g.replicas, 0);
+  const capacity = hubs.map((h) => replicasThatFit(h.residual, first.perReplica, total));
+  const segments = hubs.map((h, i) => marginalSegments(h.curve, h.baseW, first.powerPerReplicaW, capacity[i] ?? 0));
+
+  const nodeCount = 2 + groups.length + hubs.length;
+  // Any cycle holds fewer than nodeCount arcs, so its move count never outweighs one carbon unit.
+  const tieScale = nodeCount + 1;
+  const maxGrams = Math.max(0, ...segments.flat().map((s) => s.gramsPerReplica));
+  let unit = 1e-3;
+  while ((maxGrams / unit) * tieScale * nodeCount * 4 > safeLimit) unit *= 10;
+
+  const net = createNetwork(nodeCount);
+  const source = 0;
+  const sink = 1;
+  const groupNode = (g: number): number => 2 + g;
+  const hubNode = (h: number): number => 2 + groups.length + h;
+  const arcs: { stay: number; move: number; hub: number }[][] = [];
+  groups.forEach((group, g) => {
+    addArc(net, source, groupNode(g), group.replicas, 0);
+    arcs.push(
+      group.eligible
+        .filter((h) => (capacity[h] ?? 0) > 0)
+        .map((h) => ({
+          hub: h,
+          stay: addArc(net, groupNode(g), hubNode(h), group.staying.get(h) ?? 0, 0),
+          move: addArc(net, groupNode(g), hubNode(h), group.replicas, 1),
+        })),
+    );
+  });
+  segments.forEach((runs, h) => {
+    for (const run of runs) addArc(net, hubNode(h), sink, run.replicas, Math.round(run.gramsPerReplica / unit) * tieScale);
+  });
+  minCostFlow(net, source, sink, total);
+
+  groups.forEach((group, g) => {
+    const perHub = new Map<number, number>();
+    for (const a of arcs[g] ?? []) {
+      const flow = flowOn(net, a.stay) + flowOn(net, a.move);
+      if (flow > 0) perHub.set(a.hub, flow);
+    }
+    splitAmongMembers(group.members, perHub, hubs.length, allocation);
+  });
+  for (const w of members) {
+    const byHub = allocation.get(w.key);
+    if (byHub === undefined) continue;
+    byHub.forEach((replicas, h) => {
+      const hub = hubs[h];
+      if (hub === undefined || replicas === 0) return;
+      take(hub.residual, w.perReplica, replicas);
+      hub.baseW += replicas * w.powerPerReplicaW;
+    });
+  }
+}
+
+/**
+ * Hands a group's replicas per hub to its members. Members are interchangeable, so any split is
+ * as good for carbon; this one keeps whole workloads where they run now, then fills the fullest
+ * hub first so few workloads are split.
+ */
+export function splitAmongMembers(
+  members: readonly FreeWorkload[],
+  perHub: Map<number, number>,
+  hubCount: number,
+  allocation: Allocation,
+): void {
+  const left = new Map(perHub);
+  const need = new Map<string, number>();
+  const sorted = [...members].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const w of sorted) {
+    const byHub = new Array<number>(hubCount).fill(0);
+    allocation.set(w.key, byHub);
+    need.set(w.key, w.replicas);
+    if (w.stayHub === null || w.replicas === 0) continue;
+    const there = left.get(w.stayHub) ?? 0;
+    if (there >= w.replicas) {
+      byHub[w.stayHub] = w.replicas;
+      left.set(w.stayHub, there - w.replicas);
+      need.set(w.key, 0);
+    }
+  }
+  for (const w of sorted) {
+    const byHub = allocation.get(w.key);
+    let missing = need.get(w.key) ?? 0;
+    if (byHub === undefined) continue;
+    while (missing > 0) {
+      const h = pickHub(left, w.stayHub);
+      if (h === null) break;
+      const n = Math.min(missing, left.get(h) ?? 0);
+      byHub[h] = (byHub[h] ?? 0) + n;
+      left.set(h, (left.get(h) ?? 0) - n);
+      missing -= n;
+    }
+  }
+}
+
+function pickHub(left: Map<number, number>, prefer: number | null): number | null {
+  if (prefer !== null && (left.get(prefer) ?? 0) > 0) return prefer;
+  let best: number | null = null;
+  let bestLeft = 0;
+  for (const [h, n] of [...left.entries()].sort(([a], [b]) => a - b)) {
+    if (n > bestLeft) {
+      best = h;
+      bestLeft = n;
+    }
+  }
+  return best;
+}
