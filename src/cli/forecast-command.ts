@@ -1,6 +1,62 @@
+// `westward forecast parse`: read a saved provider response and print the normalised forecast.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { ForecastError, toForecastError } from '../forecast/errors.ts';
+import { hubRequestFromManifest } from '../forecast/hub-manifest.ts';
+import { parseJsonBody } from '../forecast/http.ts';
+import { parseForecast } from '../forecast/parsers/index.ts';
+import { providerNames, type ProviderName } from '../forecast/types.ts';
 
-// Placeholder until the forecast subcommand lands.
-export function registerForecastCommand(_program: Command): void {
-  return;
+interface ParseOptions {
+  provider: string;
+  file: string;
+  zone?: string;
+  hub?: string;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ForecastError('Config', `${what} ${path}: ${code}`);
+  }
+}
+
+function runParse(options: ParseOptions): void {
+  if (!(providerNames as readonly string[]).includes(options.provider)) {
+    throw new ForecastError('Config', `--provider: "${options.provider}" is not one of ${providerNames.join(', ')}`);
+  }
+  const provider = options.provider as ProviderName;
+  const hub = options.hub === undefined ? undefined : hubRequestFromManifest(parseYaml(readText(options.hub, 'hub manifest')));
+  const text = readText(options.file, 'file');
+  // Static inputs are the `static` block of a Hub, so YAML is accepted there; the rest are JSON.
+  const body: unknown = provider === 'Static' ? parseYaml(text) : parseJsonBody(text, options.file);
+  const forecast = parseForecast(provider, body, {
+    nowMs: Date.now(),
+    ...(hub === undefined ? {} : { hub }),
+    ...(options.zone === undefined ? {} : { zone: options.zone }),
+  });
+  process.stdout.write(`${JSON.stringify({ provider: forecast.provider, points: forecast.points }, null, 2)}\n`);
+}
+
+export function registerForecastCommand(program: Command): void {
+  const forecast = program.command('forecast').description('Work with renewable and carbon forecasts');
+  forecast
+    .command('parse')
+    .description('Parse a saved provider response and print the normalised forecast as JSON')
+    .requiredOption('--provider <provider>', `one of ${providerNames.join(', ')}`)
+    .requiredOption('--file <path>', 'saved response body (JSON; YAML for Static)')
+    .option('--zone <key>', 'region in multi-region responses (UK regionid or shortname, SDK location)')
+    .option('--hub <hub.yaml>', 'Hub manifest supplying location and capacities (needed for OpenMeteo)')
+    .action((options: ParseOptions) => {
+      try {
+        runParse(options);
+      } catch (error) {
+        const e = toForecastError(error);
+        process.stderr.write(`forecast parse: ${e.kind}: ${e.message.replace(/\s+/g, ' ')}\n`);
+        process.exitCode = 1;
+      }
+    });
 }

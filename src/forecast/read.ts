@@ -12,6 +12,7 @@ export function schemaError(path: string, what: string): ForecastError {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
   return `a ${typeof value}`;

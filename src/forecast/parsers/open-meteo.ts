@@ -130,9 +130,9 @@ function pointsFor(series: Series, hub: HubForecastRequest): ForecastPoint[] {
     points.push({
       start: iso(startMs),
       end: iso(endMs),
-      renewableMW: mw,
-      renewableShare: share,
       carbonIntensity: share === null ? null : hub.gridCarbonIntensity * (1 - share),
+      renewableShare: share,
+      renewableMW: mw,
       estimated: true,
     });
   });

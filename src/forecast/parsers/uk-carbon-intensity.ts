@@ -21,7 +21,8 @@ function shareFromMix(mix: unknown, path: string): number | null {
     const perc = range(num(m.perc, `${path}[${i}].perc`), 0, 100, `${path}[${i}].perc`);
     if (ukRenewableFuels.has(fuel)) pct += perc;
   });
-  return Math.min(1, pct / 100);
+  // Rounded to 1e-6 so float noise in the sum does not show in the output.
+  return Math.min(1, Math.round(pct * 1e4) / 1e6);
 }
 
 function pointOf(entry: JsonObject, intervalPath: string, path: string): ForecastPoint {
