@@ -85,6 +85,7 @@ export interface HubNetworkEntry {
 export interface Hub {
   metadata?: ObjectMeta;
   spec: {
+    location?: { latitude: number; longitude: number };
     nodeSelector: LabelSelector;
     energy: { pue: number; gridCarbonIntensity: number; baseLoadMW?: number; renewables?: { solarMW?: number; windMW?: number } };
     network?: HubNetworkEntry[];

@@ -1,0 +1,138 @@
+// Synthetic hub traces for the sample scenario: a seeded weather model (clear-sky irradiance
+// under a mean-reverting cloud cover, a diurnal air temperature, wind speed as a mean-reverting
+// process) fed through the project's own PV and wind models. Not measurements: every file says
+// "synthetic" in its name and its header.
+//
+//   node src/simulate/synthetic-traces.ts <hub manifests dir> <output dir> <start ISO> <days> [seed]
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { poaForInterval, pvPowerMW, defaultPvParams } from '../forecast/models/pv.ts';
+import { sunPosition } from '../forecast/models/solar-position.ts';
+import { windPowerMW } from '../forecast/models/wind.ts';
+import type { Hub } from '../model/kube.ts';
+import { manifestFiles, parseManifests } from './manifests.ts';
+import { gaussian, mixSeed, seededRandom } from './random.ts';
+
+const hourMs = 3_600_000;
+
+export interface WeatherHour {
+  startMs: number;
+  ghi: number;
+  dni: number;
+  dhi: number;
+  airC: number;
+  /** at 100 m */
+  windMs: number;
+}
+
+export interface WeatherParams {
+  meanWindMs: number;
+  /** per-hour reversion of wind speed to its mean */
+  windReversion: number;
+  windSigmaMs: number;
+  meanCloud: number;
+  cloudReversion: number;
+  cloudSigma: number;
+  meanAirC: number;
+  diurnalAmplitudeC: number;
+}
+
+export const defaultWeather: WeatherParams = {
+  meanWindMs: 7.5,
+  windReversion: 0.08,
+  windSigmaMs: 0.9,
+  meanCloud: 0.35,
+  cloudReversion: 0.1,
+  cloudSigma: 0.25,
+  meanAirC: 12,
+  diurnalAmplitudeC: 6,
+};
+
+/** Haurwitz clear-sky global horizontal irradiance, W/m². */
+export function clearSkyGhi(zenithDeg: number): number {
+  const cosZ = Math.cos((zenithDeg * Math.PI) / 180);
+  return cosZ <= 0 ? 0 : 1098 * cosZ * Math.exp(-0.057 / cosZ);
+}
+
+export function syntheticWeather(
+  location: { latitude: number; longitude: number },
+  fromMs: number,
+  hours: number,
+  seed: number,
+  params: WeatherParams = defaultWeather,
+): WeatherHour[] {
+  const random = seededRandom(seed);
+  let wind = params.meanWindMs;
+  // Cloud cover in logit space, so the process stays within (0, 1).
+  const logit = (p: number): number => Math.log(p / (1 - p));
+  let cloudLogit = logit(params.meanCloud);
+  const hoursWeather: WeatherHour[] = [];
+  for (let k = 0; k < hours; k++) {
+    const startMs = fromMs + k * hourMs;
+    wind = Math.max(0, wind + params.windReversion * (params.meanWindMs - wind) + params.windSigmaMs * gaussian(random));
+    cloudLogit += params.cloudReversion * (logit(params.meanCloud) - cloudLogit) + params.cloudSigma * gaussian(random);
+    const cloud = 1 / (1 + Math.exp(-cloudLogit));
+    const sun = sunPosition(startMs + hourMs / 2, location.latitude, location.longitude);
+    // Kasten–Czeplak cloud attenuation; a cloudier sky is more diffuse.
+    const ghi = clearSkyGhi(sun.zenithDeg) * (1 - 0.75 * cloud ** 3.4);
+    const dhi = ghi * Math.min(1, 0.15 + 0.8 * cloud);
+    const cosZ = Math.cos((sun.zenithDeg * Math.PI) / 180);
+    const dni = cosZ > 0.05 ? (ghi - dhi) / cosZ : 0;
+    const localHour = (new Date(startMs).getUTCHours() + location.longitude / 15 + 24) % 24;
+    const airC = params.meanAirC + params.diurnalAmplitudeC * Math.sin(((localHour - 9) / 24) * 2 * Math.PI);
+    hoursWeather.push({ startMs, ghi, dni, dhi, airC, windMs: wind });
+  }
+  return hoursWeather;
+}
+
+export interface SyntheticRow {
+  startMs: number;
+  renewableMW: number;
+  /** share of the hub's base load its renewables cover, 0..1 */
+  renewableShare: number;
+  /** the declared grid intensity scaled by the part of the base load not covered */
+  carbonIntensity: number;
+}
+
+export function syntheticHubTrace(hub: Hub, fromMs: number, hours: number, seed: number): SyntheticRow[] {
+  const location = hub.spec.location ?? { latitude: 35, longitude: 105 };
+  const solarMW = hub.spec.energy.renewables?.solarMW ?? 0;
+  const windMW = hub.spec.energy.renewables?.windMW ?? 0;
+  const baseLoadMW = hub.spec.energy.baseLoadMW ?? 0;
+  const weather = syntheticWeather(location, fromMs, hours, mixSeed(seed, ...[...(hub.metadata?.name ?? '')].map((c) => c.charCodeAt(0))));
+  return weather.map((w) => {
+    const poa = poaForInterval(w, { startMs: w.startMs, endMs: w.startMs + hourMs }, location);
+    const renewableMW = pvPowerMW(poa, w.airC, { ratedMW: solarMW, ...defaultPvParams }) + windPowerMW(w.windMs, windMW);
+    const share = baseLoadMW > 0 ? Math.min(1, renewableMW / baseLoadMW) : renewableMW > 0 ? 1 : 0;
+    return { startMs: w.startMs, renewableMW, renewableShare: share, carbonIntensity: hub.spec.energy.gridCarbonIntensity * (1 - share) };
+  });
+}
+
+export function syntheticCsv(hubName: string, rows: readonly SyntheticRow[], seed: number): string {
+  const lines = [
+    `# SYNTHETIC trace for hub ${hubName}: not a measurement.`,
+    `# Generated by src/simulate/synthetic-traces.ts (seed ${seed}): seeded weather model -> PV and wind models.`,
+    'Datetime (UTC),Carbon Intensity gCO₂eq/kWh (direct),Renewable Percentage,Renewable Output MW',
+    ...rows.map((r) => `${new Date(r.startMs).toISOString().slice(0, 19).replace('T', ' ')},${r.carbonIntensity.toFixed(2)},${(r.renewableShare * 100).toFixed(2)},${r.renewableMW.toFixed(2)}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [hubsDir, outDir, start, days, seedText] = argv;
+  if (hubsDir === undefined || outDir === undefined || start === undefined || days === undefined) {
+    throw new Error('usage: synthetic-traces.ts <hub manifests dir> <output dir> <start ISO> <days> [seed]');
+  }
+  const seed = Number(seedText ?? '1');
+  const fromMs = Date.parse(start);
+  for (const file of await manifestFiles([hubsDir])) {
+    for (const hub of parseManifests(await readFile(file, 'utf8'), file).hubs) {
+      const name = hub.metadata?.name ?? '';
+      const rows = syntheticHubTrace(hub, fromMs, Number(days) * 24, seed);
+      await writeFile(join(outDir, `${name}.synthetic.csv`), syntheticCsv(name, rows, seed));
+    }
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));
