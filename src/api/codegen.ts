@@ -196,7 +196,7 @@ function crdDeclarations(crd: CustomResourceDefinition, out: Emitter): void {
     `export interface ${kind} {\n` +
     `  apiVersion?: ${JSON.stringify(`${crd.spec.group}/${version}`)};\n` +
     `  kind?: ${JSON.stringify(kind)};\n` +
-    `  metadata?: V1ObjectMeta;\n` +
+    `  metadata?: ObjectMeta;\n` +
     (spec === undefined ? '' : `${docComment(spec, '  ')}  spec${specOptional}: ${kind}Spec;\n`) +
     (status === undefined ? '' : `${docComment(status, '  ')}  status?: ${kind}Status;\n`) +
     `}\n`;
@@ -205,7 +205,7 @@ function crdDeclarations(crd: CustomResourceDefinition, out: Emitter): void {
     `export interface ${kind}List {\n` +
     `  apiVersion?: string;\n` +
     `  kind?: ${JSON.stringify(`${kind}List`)};\n` +
-    `  metadata?: V1ListMeta;\n` +
+    `  metadata?: ListMeta;\n` +
     `  items: ${kind}[];\n` +
     `}\n`;
   out.local.unshift({ name: kind, text: rootText }, { name: `${kind}List`, text: listText });
@@ -229,7 +229,7 @@ export function generateApiSources(crds: { crd: CustomResourceDefinition; source
     crdDeclarations(crd, out);
     const commonImports = [...out.usesCommon].sort();
     const imports =
-      `import type { V1ListMeta, V1ObjectMeta } from '@kubernetes/client-node';\n` +
+      `import type { ListMeta, ObjectMeta } from '../meta.ts';\n` +
       (commonImports.length === 0 ? '' : `import type { ${commonImports.join(', ')} } from './common.ts';\n`);
     const module = crd.spec.names.singular;
     modules.push(module);

@@ -3,3 +3,4 @@ export * from './generated/index.ts';
 export * from './constants.ts';
 export * from './duration.ts';
 export * from './defaults.ts';
+export type * from './meta.ts';
