@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+# The Westward operator image: compiled JavaScript on the official Node 24 image, production
+# dependencies only, running as an unprivileged user with a read-only root filesystem.
+#   docker build -t registry.example.com/westward:0.1.0 .
+# Debian slim rather than Alpine: the `node` devDependency installs a glibc Node binary that the
+# build stage's `npm run build` puts first on PATH.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# Compile src/ to dist/ with the project's own TypeScript.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Production dependencies only; none of them needs an install script.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="westward" \
+      org.opencontainers.image.description="Kubernetes operator that places industrial AI inference in the computing hubs with the most renewable energy" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="0.1.0"
+# The operator never runs npm; leave it out of the image.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+# Stack traces point at the TypeScript sources through the emitted source maps.
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps
+WORKDIR /app
+# package.json carries "type": "module", which makes Node load dist/ as ES modules.
+COPY --from=deps /app/package.json ./package.json
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+# 65532 is the conventional "nonroot" uid; the files stay root-owned and read-only to it.
+USER 65532:65532
+EXPOSE 8080 8081
+ENTRYPOINT ["node", "dist/src/main.js"]
