@@ -30,14 +30,14 @@ interface MetricConfig<L extends string> {
 /** The counter named `config.name` in `registry`, created on first use. */
 export function counter<L extends string>(registry: Registry, config: MetricConfig<L>): Counter<L> {
   const existing = registry.getSingleMetric(config.name);
-  if (existing instanceof Counter) return existing as Counter<L>;
+  if (existing instanceof Counter) return existing;
   checkMetricName(config.name, 'counter');
   return new Counter<L>({ ...config, labelNames: config.labelNames ?? [], registers: [registry] });
 }
 
 export function gauge<L extends string>(registry: Registry, config: MetricConfig<L>): Gauge<L> {
   const existing = registry.getSingleMetric(config.name);
-  if (existing instanceof Gauge) return existing as Gauge<L>;
+  if (existing instanceof Gauge) return existing;
   checkMetricName(config.name, 'gauge');
   return new Gauge<L>({ ...config, labelNames: config.labelNames ?? [], registers: [registry] });
 }
@@ -50,7 +50,7 @@ export function histogram<L extends string>(
   config: MetricConfig<L> & { readonly buckets?: number[] },
 ): Histogram<L> {
   const existing = registry.getSingleMetric(config.name);
-  if (existing instanceof Histogram) return existing as Histogram<L>;
+  if (existing instanceof Histogram) return existing;
   checkMetricName(config.name, 'histogram');
   if (!config.name.endsWith('_seconds')) throw new Error(`histogram ${config.name} should measure _seconds`);
   return new Histogram<L>({

@@ -117,7 +117,7 @@ export function toApiError(err: unknown): KubeApiError {
     const code = err.code;
     const status = parseStatusBody(err.body);
     const message = status?.message ?? `HTTP ${code}`;
-    const headers = (err.headers ?? {}) as Record<string, string | undefined>;
+    const headers = err.headers as Record<string, string | undefined>;
     return new KubeApiError({
       kind: kindOf(code, status?.reason, message),
       code,
@@ -129,14 +129,14 @@ export function toApiError(err: unknown): KubeApiError {
   }
   if (isRecord(err)) {
     const code = typeof err.statusCode === 'number' ? err.statusCode : typeof err.code === 'number' ? err.code : undefined;
-    const message = typeof err.message === 'string' ? err.message : String(err);
+    const message = typeof err.message === 'string' ? err.message : 'request failed';
     if (code !== undefined && code >= 100) {
       const reason = typeof err.reason === 'string' ? err.reason : undefined;
       return new KubeApiError({ kind: kindOf(code, reason, message), code, message, reason, cause: err });
     }
     return new KubeApiError({ kind: 'Network', code: 0, message, cause: err });
   }
-  return new KubeApiError({ kind: 'Unknown', code: 0, message: String(err), cause: err });
+  return new KubeApiError({ kind: 'Unknown', code: 0, message: typeof err === 'string' ? err : 'unknown error', cause: err });
 }
 
 /** Runs an API call and rethrows its failure as a KubeApiError. */

@@ -239,7 +239,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         const delay = backoffDelay(this.#opts.backoff ?? defaultInformerBackoff, failures, this.#random);
         this.#log?.debug({ delayMs: Math.round(delay), failures }, 'Backing off before restarting watch');
         await sleep(this.#clock, delay, this.#stopController.signal);
-        if (this.#stopped) break;
+        if (this.#isStopped()) break;
       }
       if (this.#resyncDue) listReason = 'resync';
       if (listReason !== undefined) {
@@ -430,6 +430,11 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.#log?.error({ err, key: objectKey(obj) }, 'Event handler failed');
       }
     }
+  }
+
+  /** A method, not the field, so flow analysis does not assume it unchanged across awaits. */
+  #isStopped(): boolean {
+    return this.#stopped;
   }
 
   #scheduleResync(): void {
