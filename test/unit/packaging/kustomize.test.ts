@@ -210,6 +210,12 @@ describe('config/rbac', () => {
     expect(allows(clusterRules, group, resource, verb)).toBe(false);
   });
 
+  it('keeps secrets as rule 8, which the narrowing patch in docs/install.md removes', () => {
+    expect(clusterRules[8]).toEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
+    expect(clusterRules).toHaveLength(9);
+    expect(readText('docs/install.md')).toContain('path: /rules/8/resources/0');
+  });
+
   it('uses no wildcards', () => {
     for (const r of [...clusterRules, ...leaseRules]) for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(v).not.toBe('*');
   });

@@ -1,0 +1,123 @@
+// The operator's RBAC (config/rbac) against a real API server's authorizer: the service account
+// can do what the controllers need and nothing more. Asked through impersonation with
+// `kubectl auth can-i`, as an administrator would.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNamespace, eventually, kubectl, kubectlOk } from './support/kube.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const crdBase = path.join(root, 'config/crd');
+const rbacBase = path.join(root, 'config/rbac');
+const operatorNamespace = 'westward-system';
+const serviceAccount = `system:serviceaccount:${operatorNamespace}:westward`;
+
+/** A namespace the operator does not live in: where the factories' workloads run. */
+let factoryNamespace = '';
+let createdOperatorNamespace = false;
+let rbacWasThere = false;
+
+interface Check {
+  verb: string;
+  /** resource.group as kubectl spells it, e.g. deployments.apps */
+  resource: string;
+  subresource?: string;
+  /** 'factory' (a workload namespace), 'operator' (westward-system) or 'cluster'. */
+  scope: 'factory' | 'operator' | 'cluster';
+}
+
+async function canI(check: Check): Promise<boolean> {
+  const args = ['auth', 'can-i', check.verb, check.resource, `--as=${serviceAccount}`];
+  if (check.subresource !== undefined) args.push(`--subresource=${check.subresource}`);
+  if (check.scope === 'factory') args.push('-n', factoryNamespace);
+  if (check.scope === 'operator') args.push('-n', operatorNamespace);
+  const result = await kubectl(args);
+  const answer = result.stdout.trim();
+  // can-i exits 0 with "yes" and 1 with "no"; anything else is a broken question, not a "no".
+  if (answer !== 'yes' && answer !== 'no') {
+    throw new Error(`kubectl ${args.join(' ')} answered ${JSON.stringify(answer)}: ${result.stderr.trim()}`);
+  }
+  return answer === 'yes';
+}
+
+function checks(scope: Check['scope'], resource: string, verbs: string[], subresource?: string): Check[] {
+  return verbs.map((verb) => ({ verb, resource, scope, ...(subresource === undefined ? {} : { subresource }) }));
+}
+
+function describeCheck(c: Check): string {
+  return `${c.verb} ${c.resource}${c.subresource === undefined ? '' : `/${c.subresource}`} (${c.scope})`;
+}
+
+const allowed: Check[] = [
+  ...checks('cluster', 'hubs.westward.io', ['get', 'list', 'watch']),
+  ...checks('cluster', 'hubs.westward.io', ['get', 'patch', 'update'], 'status'),
+  ...checks('factory', 'factoryworkloads.westward.io', ['get', 'list', 'watch', 'patch', 'update']),
+  ...checks('factory', 'factoryworkloads.westward.io', ['get', 'patch', 'update'], 'status'),
+  ...checks('factory', 'factoryworkloads.westward.io', ['update'], 'finalizers'),
+  ...checks('factory', 'deployments.apps', ['get', 'list', 'watch', 'patch']),
+  ...checks('factory', 'statefulsets.apps', ['get', 'list', 'watch', 'patch']),
+  ...checks('cluster', 'nodes', ['get', 'list', 'watch']),
+  ...checks('factory', 'pods', ['get', 'list', 'watch']),
+  ...checks('factory', 'secrets', ['get']),
+  ...checks('operator', 'secrets', ['get']),
+  ...checks('factory', 'events.events.k8s.io', ['create', 'patch']),
+  ...checks('factory', 'events', ['create', 'patch']),
+  ...checks('operator', 'leases.coordination.k8s.io', ['get', 'list', 'watch', 'create', 'update', 'patch']),
+];
+
+const denied: Check[] = [
+  ...checks('factory', 'deployments.apps', ['create', 'update', 'delete', 'deletecollection']),
+  ...checks('factory', 'statefulsets.apps', ['create', 'delete']),
+  ...checks('factory', 'deployments.apps', ['update', 'patch'], 'scale'),
+  ...checks('factory', 'secrets', ['list', 'watch', 'create', 'update', 'patch', 'delete']),
+  ...checks('factory', 'pods', ['create', 'delete', 'patch']),
+  ...checks('factory', 'pods', ['create'], 'exec'),
+  ...checks('cluster', 'nodes', ['patch', 'update', 'delete']),
+  ...checks('cluster', 'hubs.westward.io', ['create', 'update', 'patch', 'delete']),
+  ...checks('factory', 'factoryworkloads.westward.io', ['create', 'delete']),
+  ...checks('factory', 'leases.coordination.k8s.io', ['get', 'create', 'update']),
+  ...checks('operator', 'leases.coordination.k8s.io', ['delete']),
+  ...checks('factory', 'configmaps', ['get']),
+  ...checks('factory', 'events', ['delete']),
+  ...checks('cluster', 'clusterrolebindings.rbac.authorization.k8s.io', ['create']),
+  ...checks('factory', 'roles.rbac.authorization.k8s.io', ['create']),
+  ...checks('cluster', 'customresourcedefinitions.apiextensions.k8s.io', ['update']),
+];
+
+describe('operator RBAC on a real API server', () => {
+  beforeAll(async () => {
+    createdOperatorNamespace = (await kubectl(['get', 'namespace', operatorNamespace])).code !== 0;
+    if (createdOperatorNamespace) await kubectlOk(['create', 'namespace', operatorNamespace]);
+    rbacWasThere = (await kubectl(['get', 'clusterrole', 'westward-manager'])).code === 0;
+    // The CRDs make hubs and factoryworkloads real resources for discovery.
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', crdBase]);
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', rbacBase]);
+    factoryNamespace = await createNamespace('rbac-factory');
+    // The authorizer reads RBAC from its own informers: wait until the bindings are in force.
+    await eventually('the operator RBAC to take effect', async () => {
+      const ok = (await canI({ verb: 'get', resource: 'hubs.westward.io', scope: 'cluster' })) &&
+        (await canI({ verb: 'create', resource: 'leases.coordination.k8s.io', scope: 'operator' }));
+      return ok ? true : undefined;
+    });
+  });
+
+  afterAll(async () => {
+    if (factoryNamespace !== '') await kubectl(['delete', 'namespace', factoryNamespace, '--wait=false']);
+    if (!rbacWasThere) await kubectl(['delete', '-k', rbacBase, '--ignore-not-found', '--wait=false']);
+    if (createdOperatorNamespace) await kubectl(['delete', 'namespace', operatorNamespace, '--wait=false']);
+  });
+
+  it('answers no for a service account without bindings (the check itself can fail)', async () => {
+    const stranger = await kubectl([
+      'auth', 'can-i', 'get', 'hubs.westward.io', `--as=system:serviceaccount:${operatorNamespace}:someone-else`,
+    ]);
+    expect(stranger.stdout.trim()).toBe('no');
+  });
+
+  it.each(allowed.map((c) => [describeCheck(c), c] as const))('allows %s', async (_name, check) => {
+    expect(await canI(check)).toBe(true);
+  });
+
+  it.each(denied.map((c) => [describeCheck(c), c] as const))('denies %s', async (_name, check) => {
+    expect(await canI(check)).toBe(false);
+  });
+});
