@@ -41,6 +41,8 @@ export interface JsonRequest {
   headers?: Record<string, string>;
   /** use and fill the response cache (off for logins) */
   cache?: boolean;
+  /** further values to blank out of messages (header values are always blanked) */
+  secrets?: string[];
 }
 
 export interface JsonResponse {
@@ -126,7 +128,23 @@ export class JsonHttpClient {
     this.options = { ...defaultHttpOptions, ...options };
   }
 
+  /** A provider may echo what it was sent; no credential leaves in a message. */
   async getJson(request: JsonRequest): Promise<JsonResponse> {
+    const secrets = [...Object.values(request.headers ?? {}), ...(request.secrets ?? [])]
+      .flatMap((v) => [v, ...v.split(/\s+/)])
+      .filter((v) => v.length >= 6);
+    try {
+      return await this.getJsonUnscrubbed(request);
+    } catch (error) {
+      if (!(error instanceof ForecastError)) throw error;
+      let message = error.message;
+      for (const secret of secrets) message = message.split(secret).join('<redacted>');
+      if (message === error.message) throw error;
+      throw new ForecastError(error.kind, message, error.status === undefined ? {} : { status: error.status });
+    }
+  }
+
+  private async getJsonUnscrubbed(request: JsonRequest): Promise<JsonResponse> {
     const { now } = this.options;
     const where = `${request.provider} ${redactUrl(request.url)}`;
     const useCache = request.cache !== false;

@@ -104,7 +104,13 @@ export class WattTimeClient {
     if (!renew && held !== undefined && this.now() - held.obtainedAtMs < WattTimeClient.tokenLifetimeMs) return held.token;
     this.tokens.delete(key);
     const basic = Buffer.from(`${c.username}:${c.password}`).toString('base64');
-    const { body } = await this.http.getJson({ url: `${base}/login`, provider: 'WattTime', headers: { authorization: `Basic ${basic}` }, cache: false });
+    const { body } = await this.http.getJson({
+      url: `${base}/login`,
+      provider: 'WattTime',
+      headers: { authorization: `Basic ${basic}` },
+      cache: false,
+      secrets: [c.password],
+    });
     const token = parseWattTimeLogin(body);
     this.tokens.set(key, { token, obtainedAtMs: this.now() });
     return token;

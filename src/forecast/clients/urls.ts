@@ -37,7 +37,11 @@ export function openMeteoUrl(base: string, hubs: HubForecastRequest[], forecastD
   return `${base}/v1/forecast?${params.toString()}`;
 }
 
-/** Minutes precision, as the UK API wants: 2019-08-25T12:30Z */
+/**
+ * The start of the current half-hour (the UK API's step) in the form it wants, 2019-08-25T12:30Z;
+ * rounding keeps the URL stable within a half-hour so responses can be cached.
+ */
 export function ukTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16)}Z`;
+  const halfHour = 30 * 60_000;
+  return `${new Date(Math.floor(ms / halfHour) * halfHour).toISOString().slice(0, 16)}Z`;
 }
