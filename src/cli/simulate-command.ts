@@ -40,6 +40,23 @@ export function registerSimulateCommand(program: Command): void {
     .option('--json <file>', 'write the metrics as JSON')
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (options: RawOptions) => {
+      try {
+        await action(options);
+      } catch (error) {
+        // Errors of input (options, manifests, traces) are the user's to fix: say what, no stack.
+        if (error instanceof Error && userErrors.has(error.name)) {
+          process.stderr.write(`error: ${error.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        throw error;
+      }
+    });
+}
+
+const userErrors = new Set(['OptionError', 'TraceError', 'ScenarioError', 'QuantityError', 'LabelSelectorError', 'YAMLParseError']);
+
+async function action(options: RawOptions): Promise<void> {
       const code = await runSimulate(
         {
           ...defaultRequest,
@@ -61,5 +78,4 @@ export function registerSimulateCommand(program: Command): void {
         },
       );
       process.exitCode = code;
-    });
 }

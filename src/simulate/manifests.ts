@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { withFactoryWorkloadDefaults, withHubDefaults } from '../api/defaults.ts';
 import type { FactoryWorkload as ApiFactoryWorkload, Hub as ApiHub } from '../api/generated/index.ts';
-import type { FactoryWorkload, Hub, Node, Pod, WorkloadTarget } from '../model/kube.ts';
+import type { Node } from '../model/kube.ts';
 import type { ScenarioObjects } from './scenario.ts';
 import { ScenarioError } from './scenario.ts';
 
@@ -46,21 +46,21 @@ export function classifyDocuments(documents: readonly unknown[], source: string)
       case 'Hub':
         if (typeof (document as { spec?: unknown }).spec !== 'object') throw new ScenarioError(`${source}: Hub without spec`);
         // Files did not come through the API server: fill in the CRDs' defaults as it would.
-        objects.hubs.push(withHubDefaults(document as ApiHub) as Hub);
+        objects.hubs.push(withHubDefaults(document as ApiHub));
         break;
       case 'Node':
-        objects.nodes.push(declaredNodeReady(document as Node));
+        objects.nodes.push(declaredNodeReady(document));
         break;
       case 'Pod':
-        objects.pods.push(document as Pod);
+        objects.pods.push(document);
         break;
       case 'Deployment':
       case 'StatefulSet':
-        objects.targets.push(document as WorkloadTarget);
+        objects.targets.push(document);
         break;
       case 'FactoryWorkload':
         if (typeof (document as { spec?: unknown }).spec !== 'object') throw new ScenarioError(`${source}: FactoryWorkload without spec`);
-        objects.factoryWorkloads.push(withFactoryWorkloadDefaults(document as ApiFactoryWorkload) as FactoryWorkload);
+        objects.factoryWorkloads.push(withFactoryWorkloadDefaults(document as ApiFactoryWorkload));
         break;
       default:
         break;

@@ -50,7 +50,7 @@ export interface SimulationResult {
  *   `steps` steps; steps past that feed the forecast horizon where they exist.
  */
 export function simulate(scenario: Scenario, signals: readonly (readonly SignalStep[])[], policies: readonly Policy[], options: SimulationOptions): SimulationResult {
-  const { stepMs, steps, horizonSteps } = options;
+  const { stepMs, steps } = options;
   const hours = stepMs / 3_600_000;
   const eligible = eligibleIndices(scenario);
   const eligibleSets = eligible.map((e) => new Set(e));
@@ -103,13 +103,14 @@ export function simulate(scenario: Scenario, signals: readonly (readonly SignalS
           const row = a[w] ?? [];
           let placed = 0;
           let violates = false;
-          row.forEach((replicas, h) => {
-            if (replicas <= 1e-9) return;
+          for (let h = 0; h < row.length; h++) {
+            const replicas = row[h] ?? 0;
+            if (replicas <= 1e-9) continue;
             placed += replicas;
             if (!(eligibleSets[w]?.has(h) ?? false)) violates = true;
             loadMW[h] = (loadMW[h] ?? 0) + (replicas * workload.planner.powerPerReplicaW) / 1e6;
             used[h] = addResources(used[h] ?? noResources, scaleResources(workload.planner.perReplica, replicas));
-          });
+          }
           if (violates) run.latencyViolations++;
           run.pendingReplicaHours += Math.max(0, workload.planner.replicas - placed) * hours;
           const primary = primaryHub(row, eligible[w] ?? []);

@@ -100,7 +100,7 @@ export function syntheticHubTrace(hub: Hub, fromMs: number, hours: number, seed:
   const solarMW = hub.spec.energy.renewables?.solarMW ?? 0;
   const windMW = hub.spec.energy.renewables?.windMW ?? 0;
   const baseLoadMW = hub.spec.energy.baseLoadMW ?? 0;
-  const weather = syntheticWeather(location, fromMs, hours, mixSeed(seed, ...[...(hub.metadata?.name ?? '')].map((c) => c.charCodeAt(0))));
+  const weather = syntheticWeather(location, fromMs, hours, mixSeed(seed, ...Array.from(hub.metadata?.name ?? '', (c) => c.charCodeAt(0))));
   return weather.map((w) => {
     const poa = poaForInterval(w, { startMs: w.startMs, endMs: w.startMs + hourMs }, location);
     const renewableMW = pvPowerMW(poa, w.airC, { ratedMW: solarMW, ...defaultPvParams }) + windPowerMW(w.windMs, windMW);
