@@ -162,6 +162,8 @@ export class LeaderElector {
   #observedAt = 0;
   #leading: AbortController | undefined;
   #lastRenewAt = 0;
+  /** Steps down when the renew deadline passes without a successful renewal. */
+  #cancelRenewDeadline: (() => void) | undefined;
   #reportedLeader: string | undefined;
   #stop = new AbortController();
   #running: Promise<void> | undefined;
@@ -212,6 +214,10 @@ export class LeaderElector {
       const now = this.#clock.now();
       if (ok) {
         this.#lastRenewAt = now;
+        this.#cancelRenewDeadline?.();
+        this.#cancelRenewDeadline = this.#clock.setTimeout(() => {
+          this.#stepDown('lost');
+        }, this.#timing.renewDeadlineMs);
         if (this.#leading === undefined && !this.#stop.signal.aborted) {
           this.#leading = new AbortController();
           this.#isLeaderGauge?.set({ lease: this.#opts.store.describe() }, 1);
@@ -230,6 +236,8 @@ export class LeaderElector {
 
   #stepDown(how: 'lost' | 'released'): void {
     const leading = this.#leading;
+    this.#cancelRenewDeadline?.();
+    this.#cancelRenewDeadline = undefined;
     if (leading === undefined) return;
     this.#leading = undefined;
     this.#isLeaderGauge?.set({ lease: this.#opts.store.describe() }, 0);
