@@ -191,6 +191,17 @@ describe('templates', () => {
   });
 });
 
+describe('chart Deployment', () => {
+  it('passes the operator the same flags as config/manager', () => {
+    const flagNames = (text: string) => new Set([...text.matchAll(/"(--[a-z][a-z-]*)[="]/g), ...text.matchAll(/^\s*- (--[a-z][a-z-]*)/gm)].map((m) => m[1]));
+    const chartFlags = flagNames(templates.find((t) => t.name === 'deployment.yaml')?.text ?? '');
+    const kustomizeFlags = flagNames(readText('config/manager/manager.yaml'));
+    expect(kustomizeFlags.size).toBeGreaterThanOrEqual(7);
+    // --namespace comes from watchNamespaces, empty by default and so absent from config/manager.
+    expect([...chartFlags].sort()).toEqual([...kustomizeFlags, '--namespace'].sort());
+  });
+});
+
 describe('chart RBAC', () => {
   const kustomizeRole = parse(readFileSync(path.join(repoRoot, 'config/rbac/role.yaml'), 'utf8')) as { rules: PolicyRule[] };
   const kustomizeLeases = parse(readFileSync(path.join(repoRoot, 'config/rbac/leader_election_role.yaml'), 'utf8')) as {

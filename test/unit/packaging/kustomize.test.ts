@@ -1,6 +1,8 @@
 // The kustomize bases, built by the kustomize inside kubectl (offline), and the operator's RBAC
 // checked against the permissions the operator's controllers need, and nothing more.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { allows, parseObjects, readText, repoRoot, type KubeObject, type PolicyRule } from './repo.ts';
@@ -118,7 +120,7 @@ describe('config/default', () => {
       expect.arrayContaining([
         '--metrics-bind-address=:8080',
         '--health-probe-bind-address=:8081',
-        '--leader-elect=true',
+        '--leader-elect',
         '--leader-election-namespace=$(POD_NAMESPACE)',
         '--max-concurrent-moves=2',
         '--max-concurrent-moves-per-hub=1',
@@ -134,6 +136,26 @@ describe('config/default', () => {
     expect(c.resources.requests).toBeDefined();
     expect(c.resources.limits?.memory).toBeDefined();
   });
+
+  it('passes arguments that the operator command line accepts', () => {
+    // Run src/main.ts with the Deployment's args and a kubeconfig that does not exist: a flag the
+    // CLI rejects stops it in parsing; accepted flags get it as far as reading the kubeconfig.
+    const container = (only(all, 'Deployment').spec as DeploymentSpec).template.spec.containers[0] as Container;
+    const args = container.args.map((a) => a.replace('$(POD_NAMESPACE)', namespace));
+    const missing = path.join(tmpdir(), `westward-no-such-kubeconfig-${process.pid}`);
+    const run = (extra: string[]) =>
+      spawnSync(process.execPath, ['src/main.ts', ...extra, `--kubeconfig=${missing}`], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const accepted = run(args);
+    expect(accepted.stderr).not.toMatch(/error: (unknown option|option|missing)/);
+    expect(accepted.stderr).toContain(missing);
+    // The same check catches a flag written the way the CLI does not take it.
+    const rejected = run([...args, '--leader-elect=true']);
+    expect(rejected.stderr).toMatch(/error: unknown option '--leader-elect=true'/);
+  }, 180_000);
 
   it('exposes the metrics port of exactly the operator pods through the Service', () => {
     const deployment = only(all, 'Deployment').spec as DeploymentSpec;
