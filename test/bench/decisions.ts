@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const baselines = simulate(scenario, signals, [nearestPolicy(scenario), roundRobinPolicy(scenario), greedyCurrentPolicy(scenario), oraclePolicy(scenario, highs)], options(0, 1));
   process.stdout.write(`baselines and oracle: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   const summary: string[] = ['| forecast error | westward kg | nearest kg | oracle kg | gapClosed | moves/workload/day | latency viol. | capacity viol. | pending rep·h |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
-  for (const mape of (values.errors ?? '').split(',').map(Number)) {
+  for (const mape of values.errors.split(',').map(Number)) {
     started = performance.now();
     const westward = simulate(scenario, signals, [westwardPolicy(scenario, plan)], options(mape, Number(values.seed)));
     const seconds = (performance.now() - started) / 1000;
