@@ -1,0 +1,28 @@
+// What every controller of the operator shares, built once by the composition root.
+import type { AppsV1Api, CustomObjectsApi, V1Deployment, V1Node, V1StatefulSet } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { FactoryWorkload, Hub } from '../api/index.ts';
+import type { Pod } from '../model/kube.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import type { Informer, KubeObject } from '../runtime/informer.ts';
+
+export interface Informers {
+  hubs: Informer<Hub>;
+  factoryWorkloads: Informer<FactoryWorkload>;
+  nodes: Informer<V1Node>;
+  pods: Informer<Pod & KubeObject>;
+  deployments: Informer<V1Deployment>;
+  statefulSets: Informer<V1StatefulSet>;
+}
+
+export interface OperatorContext {
+  informers: Informers;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  events: EventRecorder;
+}

@@ -1,0 +1,135 @@
+// The forecast poller as its own controller: it fetches on its own schedule, keeps the last
+// good forecast per hub, and tells the Hub controller which hubs changed. Reconciles only read
+// what it holds; no provider is ever called from a reconcile.
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Hub } from '../../api/index.ts';
+import { ForecastError } from '../../forecast/errors.ts';
+import { hubRequestFromManifest } from '../../forecast/hub-manifest.ts';
+import { ForecastPoller, startForecastPolling, type EffectiveForecast } from '../../forecast/poller.ts';
+import type { Credentials, HubForecastRequest } from '../../forecast/request.ts';
+import type { FetchForecasts } from '../../forecast/source.ts';
+import { counter } from '../../observability/metrics.ts';
+
+export interface HubForecastsOptions {
+  kubeConfig: KubeConfig;
+  fetch: FetchForecasts;
+  now: () => number;
+  logger: Logger;
+  registry: Registry;
+  /** called with the hubs whose forecast state changed after a poll */
+  onPolled: (hubs: string[]) => void;
+}
+
+/** A WattTime Secret key holds `username:password`; every other provider's holds a token. */
+export function credentialsFrom(provider: string, value: string): Credentials {
+  if (provider === 'WattTime') {
+    const at = value.indexOf(':');
+    if (at <= 0) throw new ForecastError('Config', 'WattTime credentials must be "username:password"');
+    return { username: value.slice(0, at), password: value.slice(at + 1).trim() };
+  }
+  return { token: value.trim() };
+}
+
+export class HubForecasts {
+  readonly #opts: HubForecastsOptions;
+  readonly #poller: ForecastPoller;
+  readonly #secretRefs = new Map<string, { namespace: string; name: string; key: string }>();
+  readonly #maxStaleness = new Map<string, number>();
+  readonly #fetches;
+  #stop: (() => void) | undefined;
+
+  constructor(options: HubForecastsOptions) {
+    this.#opts = options;
+    this.#fetches = counter(options.registry, {
+      name: 'westward_forecast_fetches_total',
+      help: 'Forecast fetches per hub by result (success or the error kind)',
+      labelNames: ['hub', 'provider', 'result'] as const,
+    });
+    this.#poller = new ForecastPoller({ fetch: (hubs) => this.#fetch(hubs), now: options.now });
+  }
+
+  /** Declares the hubs to poll; a hub whose forecast spec changed starts afresh. */
+  setHubs(hubs: readonly Hub[]): void {
+    const requests: HubForecastRequest[] = [];
+    this.#secretRefs.clear();
+    this.#maxStaleness.clear();
+    for (const hub of hubs) {
+      const name = hub.metadata?.name ?? '';
+      try {
+        const request = hubRequestFromManifest(hub);
+        requests.push(request);
+        this.#maxStaleness.set(name, request.forecast.maxStalenessMs);
+        const ref = hub.spec.forecast.credentialsSecretRef;
+        if (ref) this.#secretRefs.set(name, ref);
+      } catch (error) {
+        // The API server validated the Hub; this only guards against a schema the code lags.
+        this.#opts.logger.error({ hub: name, err: (error as Error).message }, 'Hub forecast spec not understood');
+      }
+    }
+    this.#poller.setHubs(requests);
+  }
+
+  effective(hub: string): EffectiveForecast | undefined {
+    return this.#poller.effective(hub);
+  }
+
+  /** True once a fetch was attempted for the hub, so status reflects a real outcome. */
+  attempted(hub: string): boolean {
+    return (this.#poller.state(hub)?.lastAttemptAtMs ?? null) !== null;
+  }
+
+  maxStalenessMs(hub: string): number | undefined {
+    return this.#maxStaleness.get(hub);
+  }
+
+  start(): void {
+    this.#stop ??= startForecastPolling(this.#poller, {
+      now: this.#opts.now,
+      onPolled: this.#opts.onPolled,
+      onError: (error) => { this.#opts.logger.error({ err: (error as Error).message }, 'Forecast poll failed'); },
+    });
+  }
+
+  stop(): void {
+    this.#stop?.();
+    this.#stop = undefined;
+  }
+
+  /** Credentials are read from Secrets at fetch time, never kept beyond one fetch. */
+  async #fetch(hubs: HubForecastRequest[]): ReturnType<FetchForecasts> {
+    const ready: HubForecastRequest[] = [];
+    const failed = new Map<string, ForecastError>();
+    for (const hub of hubs) {
+      const ref = this.#secretRefs.get(hub.hub);
+      if (!ref) {
+        ready.push(hub);
+        continue;
+      }
+      try {
+        ready.push({ ...hub, credentials: await this.#readCredentials(hub.forecast.provider, ref) });
+      } catch (error) {
+        failed.set(hub.hub, error instanceof ForecastError ? error : new ForecastError('Config', `credentials Secret ${ref.namespace}/${ref.name}: ${(error as Error).message}`));
+      }
+    }
+    const results = ready.length > 0 ? await this.#opts.fetch(ready) : new Map<string, ForecastError>();
+    const all = new Map([...results, ...failed]);
+    for (const hub of hubs) {
+      const result = all.get(hub.hub);
+      const outcome = result === undefined ? 'Network' : result instanceof ForecastError ? result.kind : 'success';
+      this.#fetches.inc({ hub: hub.hub, provider: hub.forecast.provider, result: outcome });
+      if (result instanceof ForecastError) {
+        this.#opts.logger.warn({ hub: hub.hub, provider: hub.forecast.provider, kind: result.kind, err: result.message }, 'Forecast fetch failed');
+      }
+    }
+    return all;
+  }
+
+  async #readCredentials(provider: string, ref: { namespace: string; name: string; key: string }): Promise<Credentials> {
+    const secret = await this.#opts.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ name: ref.name, namespace: ref.namespace });
+    const encoded = secret.data?.[ref.key];
+    if (encoded === undefined) throw new ForecastError('Config', `credentials Secret ${ref.namespace}/${ref.name} has no key ${ref.key}`);
+    return credentialsFrom(provider, Buffer.from(encoded, 'base64').toString('utf8'));
+  }
+}

@@ -1,0 +1,95 @@
+// Placement controller (placement.plan): one global key. It gathers the world from the caches,
+// plans in a worker thread, keeps the latest plan for the FactoryWorkload reconciler to read,
+// and enqueues every workload. The plan is global because hubs' capacity is shared.
+import type { FactoryWorkload } from '../../api/index.ts';
+import { histogram } from '../../observability/metrics.ts';
+import type { PlannerWorker } from '../../placement/worker.ts';
+import type { PlannerLimits, WorkloadPlan } from '../../placement/types.ts';
+import type { ReconcileResult } from '../../runtime/controller.ts';
+import type { OperatorContext } from '../context.ts';
+import type { HubForecasts } from '../hub/forecasts.ts';
+import { gather, type HubNow, type Target } from './gather.ts';
+
+export const planKey = 'plan';
+
+export interface PlacementOptions {
+  limits: PlannerLimits;
+  /** how often to plan again without any change (dwell windows end, slots turn) */
+  intervalMs: number;
+  /** FactoryWorkloads in these namespaces only; empty means all */
+  namespaces: readonly string[];
+}
+
+/** What the FactoryWorkload reconciler reads: the latest plan and the facts it was made from. */
+export class PlacementState {
+  entries = new Map<string, WorkloadPlan>();
+  eligible = new Map<string, string[]>();
+  hubNow = new Map<string, HubNow>();
+  computedAtMs: number | undefined;
+  /** workloads written by a move whose target has not observed it yet: key → generation */
+  readonly pendingRollouts = new Map<string, number>();
+}
+
+export function targetOf(ctx: OperatorContext, fw: FactoryWorkload): Target | undefined {
+  const ns = fw.metadata?.namespace ?? '';
+  const key = `${ns}/${fw.spec.targetRef.name}`;
+  return (fw.spec.targetRef.kind === 'StatefulSet'
+    ? ctx.informers.statefulSets.get(key)
+    : ctx.informers.deployments.get(key));
+}
+
+export function inScope(options: PlacementOptions, fw: FactoryWorkload): boolean {
+  return options.namespaces.length === 0 || options.namespaces.includes(fw.metadata?.namespace ?? '');
+}
+
+export function createPlanningReconciler(
+  ctx: OperatorContext,
+  forecasts: HubForecasts,
+  worker: PlannerWorker,
+  state: PlacementState,
+  options: PlacementOptions,
+  enqueueWorkload: (key: string) => void,
+): () => Promise<ReconcileResult> {
+  const duration = histogram(ctx.registry, {
+    name: 'westward_planner_duration_seconds',
+    help: 'Time to plan every workload, in the planner thread',
+    labelNames: [] as const,
+  });
+  return async () => {
+    // Plan on real forecasts only: before every hub's first fetch the plan would differ from
+    // the one the previous operator process wrote.
+    if (ctx.informers.hubs.list().some((h) => !forecasts.attempted(h.metadata?.name ?? ''))) {
+      return { requeueAfterMs: 1_000 };
+    }
+    const nowMs = ctx.clock.now();
+    const workloads = ctx.informers.factoryWorkloads.list().filter((fw) => inScope(options, fw));
+    // A pending rollout ends when the target's controller has seen our write.
+    for (const [key, generation] of state.pendingRollouts) {
+      const fw = ctx.informers.factoryWorkloads.get(key);
+      const target = fw ? targetOf(ctx, fw) : undefined;
+      if (!target || (target.status?.observedGeneration ?? 0) >= generation) state.pendingRollouts.delete(key);
+    }
+    const gathered = gather({
+      nowMs,
+      hubs: ctx.informers.hubs.list(),
+      nodes: ctx.informers.nodes.list(),
+      pods: ctx.informers.pods.list(),
+      workloads,
+      targetOf: (fw) => targetOf(ctx, fw),
+      forecastOf: (hub) => forecasts.effective(hub),
+      limits: options.limits,
+      pendingRollouts: new Set(state.pendingRollouts.keys()),
+    });
+    const started = performance.now();
+    const plan = await worker.plan(gathered.input);
+    duration.observe((performance.now() - started) / 1000);
+
+    state.entries = new Map(plan.workloads.map((w) => [w.key, w]));
+    state.eligible = gathered.eligible;
+    state.hubNow = gathered.hubNow;
+    state.computedAtMs = nowMs;
+    for (const fw of workloads) enqueueWorkload(`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`);
+    ctx.logger.debug({ workloads: plan.workloads.length, moves: plan.workloads.filter((w) => w.moved).length }, 'Planned');
+    return { requeueAfterMs: options.intervalMs };
+  };
+}

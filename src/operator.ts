@@ -1,0 +1,231 @@
+// The composition root: builds every dependency once and wires informers, controllers, the
+// forecast poller, the planner thread, leader election, the HTTP endpoints and shutdown.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CustomObjectsApi,
+  EventsV1Api,
+  type KubeConfig,
+  type V1Deployment,
+  type V1Node,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { FactoryWorkload, Hub } from './api/index.ts';
+import { factoryWorkloadPlural, group, hubPlural, version } from './api/index.ts';
+import type { OperatorContext, Informers } from './controllers/context.ts';
+import { createFactoryWorkloadReconciler } from './controllers/factoryworkload/reconciler.ts';
+import { HubForecasts } from './controllers/hub/forecasts.ts';
+import { createHubReconciler } from './controllers/hub/reconciler.ts';
+import { createPlanningReconciler, inScope, PlacementState, planKey } from './controllers/placement/planning.ts';
+import { createForecastSource, type FetchForecasts } from './forecast/source.ts';
+import type { Pod } from './model/kube.ts';
+import { selectorMatches } from './model/label-selector.ts';
+import { createRegistry } from './observability/metrics.ts';
+import { startObservabilityServer, type ObservabilityServer } from './observability/server.ts';
+import { createPlannerWorker } from './placement/worker.ts';
+import type { PlannerLimits } from './placement/types.ts';
+import { systemClock, type Clock } from './runtime/clock.ts';
+import { Controller } from './runtime/controller.ts';
+import { EventRecorder } from './runtime/events.ts';
+import { Informer, type KubeObject } from './runtime/informer.ts';
+import { kubernetesLeaseStore, LeaderElector } from './runtime/leader.ts';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  metrics: { host: string; port: number };
+  health: { host: string; port: number };
+  leaderElection: { enabled: boolean; namespace: string; name: string };
+  namespaces: string[];
+  limits: PlannerLimits;
+  planIntervalMs: number;
+  accountingStepMs: number;
+  /** defaults to real HTTP clients of the providers */
+  fetchForecasts?: FetchForecasts;
+  clock?: Clock;
+}
+
+export interface RunningOperator {
+  metricsUrl: string;
+  healthUrl: string;
+  isLeader: () => boolean;
+  stop: () => Promise<void>;
+}
+
+/** Keeps only Westward's own managedFields entry: enough to know what it owns, little memory. */
+function keepWestwardFields<T extends KubeObject>(obj: T): T {
+  const fields = (obj.metadata?.managedFields as { manager?: string }[] | undefined)?.filter((m) => m.manager === 'westward');
+  return { ...obj, metadata: { ...obj.metadata, managedFields: fields } };
+}
+
+/** Pods only matter for their node, namespace, labels and requests. */
+function slimPod(pod: Pod & KubeObject): Pod & KubeObject {
+  return {
+    metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, labels: pod.metadata?.labels, resourceVersion: pod.metadata?.resourceVersion },
+    spec: {
+      nodeName: pod.spec?.nodeName,
+      containers: (pod.spec?.containers ?? []).map((c) => ({ name: c.name, resources: c.resources })),
+      initContainers: pod.spec?.initContainers?.map((c) => ({ name: c.name, resources: c.resources, restartPolicy: c.restartPolicy })),
+      overhead: pod.spec?.overhead,
+    },
+    status: { phase: pod.status?.phase },
+  };
+}
+
+export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
+  const { kubeConfig: kc, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const registry = createRegistry({ processMetrics: true });
+  const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const common = { kubeConfig: kc, logger, registry, clock };
+
+  const informers: Informers = {
+    hubs: new Informer<Hub>({ ...common, name: 'hubs', path: `/apis/${group}/${version}/${hubPlural}` }),
+    factoryWorkloads: new Informer<FactoryWorkload>({ ...common, name: 'factoryworkloads', path: `/apis/${group}/${version}/${factoryWorkloadPlural}` }),
+    nodes: new Informer<V1Node>({ ...common, name: 'nodes', path: '/api/v1/nodes' }),
+    pods: new Informer<Pod & KubeObject>({
+      ...common,
+      name: 'pods',
+      path: '/api/v1/pods',
+      fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+      transform: slimPod,
+    }),
+    deployments: new Informer<V1Deployment>({ ...common, name: 'deployments', path: '/apis/apps/v1/deployments', transform: keepWestwardFields }),
+    statefulSets: new Informer<V1StatefulSet>({ ...common, name: 'statefulsets', path: '/apis/apps/v1/statefulsets', transform: keepWestwardFields }),
+  };
+  const ctx: OperatorContext = {
+    informers,
+    apps: kc.makeApiClient(AppsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    clock,
+    logger,
+    registry,
+    events: new EventRecorder({ api: kc.makeApiClient(EventsV1Api), controller: 'westward.io/operator', instance: identity, clock, logger }),
+  };
+
+  const state = new PlacementState();
+  const worker = createPlannerWorker();
+  const placementOptions = { limits: options.limits, intervalMs: options.planIntervalMs, namespaces: options.namespaces };
+
+  const hubController = new Controller({ name: 'hub.status', logger: logger.child({ controller: 'hub.status' }), registry, clock, reconcile: async (key) => hubReconcile(key) });
+  const planController = new Controller({ name: 'placement.plan', logger: logger.child({ controller: 'placement.plan' }), registry, clock, reconcile: async () => planReconcile() });
+  const workloadController = new Controller({
+    name: 'factoryworkload.placement',
+    logger: logger.child({ controller: 'factoryworkload.placement' }),
+    registry,
+    clock,
+    concurrency: 4,
+    reconcile: async (key) => workloadReconcile(key),
+  });
+
+  const forecasts = new HubForecasts({
+    kubeConfig: kc,
+    fetch: options.fetchForecasts ?? createForecastSource(),
+    now: () => clock.now(),
+    logger: logger.child({ controller: 'hub.forecast' }),
+    registry,
+    onPolled: (hubs) => {
+      for (const hub of hubs) hubController.enqueue(hub);
+      planController.enqueue(planKey);
+    },
+  });
+  const hubReconcile = createHubReconciler(ctx, forecasts);
+  const planReconcile = createPlanningReconciler(ctx, forecasts, worker, state, placementOptions, (key) => {
+    workloadController.enqueue(key);
+  });
+  const workloadReconcile = createFactoryWorkloadReconciler(ctx, forecasts, state, {
+    accountingStepMs: options.accountingStepMs,
+    requestPlan: () => {
+      planController.enqueue(planKey);
+    },
+  });
+
+  // Secondary objects mapped to primary keys.
+  const hubsOfLabels = (labels: Record<string, string> | undefined): string[] =>
+    informers.hubs.list().filter((h) => selectorMatches(h.spec.nodeSelector, labels)).map((h) => h.metadata?.name ?? '');
+  const nodeLabels = (nodeName: string | undefined): Record<string, string> | undefined =>
+    nodeName === undefined ? undefined : informers.nodes.get(nodeName)?.metadata?.labels;
+  const workloadsTargeting = (kind: string) => (obj: KubeObject): string[] =>
+    informers.factoryWorkloads
+      .list()
+      .filter((fw) => fw.metadata?.namespace === obj.metadata?.namespace && fw.spec.targetRef.kind === kind && fw.spec.targetRef.name === obj.metadata?.name)
+      .map((fw) => `${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`);
+
+  hubController
+    .watch(informers.hubs)
+    .watch(informers.nodes, (node) => hubsOfLabels(node.metadata?.labels))
+    .watch(informers.pods, (pod) => hubsOfLabels(nodeLabels(pod.spec?.nodeName)));
+  const toPlan = (): string[] => [planKey];
+  planController
+    .watch(informers.hubs, toPlan)
+    .watch(informers.factoryWorkloads, toPlan)
+    .watch(informers.nodes, toPlan)
+    .watch(informers.deployments, toPlan)
+    .watch(informers.statefulSets, toPlan);
+  workloadController
+    .watch(informers.factoryWorkloads, (fw) => (inScope(placementOptions, fw) ? [`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`] : []))
+    .watch(informers.deployments, workloadsTargeting('Deployment'))
+    .watch(informers.statefulSets, workloadsTargeting('StatefulSet'));
+
+  for (const informer of Object.values(informers) as Informer[]) informer.start();
+
+  let leading = false;
+  const startControllers = (): void => {
+    leading = true;
+    logger.info({ identity }, 'Started leading');
+    forecasts.start();
+    void hubController.start();
+    void planController.start();
+    void workloadController.start();
+    planController.enqueue(planKey);
+  };
+  let elector: LeaderElector | undefined;
+  let stopping = false;
+  if (options.leaderElection.enabled) {
+    elector = new LeaderElector({
+      store: kubernetesLeaseStore(kc.makeApiClient(CoordinationV1Api), options.leaderElection.namespace, options.leaderElection.name),
+      identity,
+      clock,
+      logger,
+      registry,
+      onStartedLeading: startControllers,
+      onStoppedLeading: () => {
+        // As controller-runtime does: a replica that lost its lease exits and starts afresh.
+        if (!stopping) {
+          logger.error({ identity }, 'Lost leadership; exiting');
+          process.exit(1);
+        }
+      },
+    });
+    void elector.run();
+  } else {
+    startControllers();
+  }
+
+  const synced = (): boolean => (Object.values(informers) as Informer[]).every((i) => i.hasSynced());
+  const metricsServer: ObservabilityServer = await startObservabilityServer({ registry, host: options.metrics.host, port: options.metrics.port });
+  const healthServer: ObservabilityServer =
+    options.health.port === options.metrics.port && options.health.host === options.metrics.host
+      ? metricsServer
+      : await startObservabilityServer({ registry, host: options.health.host, port: options.health.port });
+  healthServer.addReadinessCheck('informers-synced', synced);
+
+  return {
+    metricsUrl: metricsServer.url,
+    healthUrl: healthServer.url,
+    isLeader: () => leading,
+    stop: async () => {
+      stopping = true;
+      forecasts.stop();
+      await Promise.all([hubController.stop({ drain: false }), planController.stop({ drain: false }), workloadController.stop({ drain: true })]);
+      await Promise.all((Object.values(informers) as Informer[]).map((i) => i.stop()));
+      await elector?.stop();
+      await worker.close();
+      await metricsServer.close();
+      if (healthServer !== metricsServer) await healthServer.close();
+    },
+  };
+}
