@@ -26,9 +26,9 @@ LABEL org.opencontainers.image.title="westward" \
       org.opencontainers.image.description="Kubernetes operator that places industrial AI inference in the computing hubs with the most renewable energy" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="0.1.0"
-# The operator never runs npm; leave it out of the image.
-RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
-      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+# The operator never runs a package manager; leave npm, corepack and yarn out of the image.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 # Stack traces point at the TypeScript sources through the emitted source maps.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps
