@@ -72,11 +72,17 @@ export function time(value: unknown, path: string, utcOffsetSeconds?: number): n
   else if (utcOffsetSeconds !== undefined && isoLocal.test(s)) {
     ms = Date.parse(`${s}Z`) - utcOffsetSeconds * 1000;
   } else throw schemaError(path, `expected an ISO 8601 time with a zone, got ${describe(s)}`);
-  if (!Number.isFinite(ms)) throw schemaError(path, `not a valid time: ${describe(s)}`);
+  if (!Number.isFinite(ms) || ms < minTimeMs || ms > maxTimeMs) throw schemaError(path, `not a valid time: ${describe(s)}`);
   return ms;
 }
 
+// Forecast times live in this window; outside it a body is wrong, and Date would throw later.
+const minTimeMs = Date.UTC(1970, 0, 1);
+const maxTimeMs = Date.UTC(2200, 0, 1);
+
+/** ISO 8601 UTC of an epoch ms; a time no Date can hold is a Schema error, not a RangeError. */
 export function iso(ms: number): string {
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw schemaError('$', `time out of range (${ms} ms)`);
   return new Date(ms).toISOString();
 }
 

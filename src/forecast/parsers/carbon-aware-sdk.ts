@@ -34,7 +34,7 @@ export function parseCarbonAwareSdk(body: unknown, ctx: ParseContext): Forecast 
     if (start <= prevStart) throw new ForecastError('OutOfOrder', `${path}[${i}].timestamp: ${iso(start)} is not after ${iso(prevStart)}`);
     prevStart = start;
     const minutes = num(p.duration, `${path}[${i}].duration`);
-    if (minutes <= 0) throw new ForecastError('Schema', `${path}[${i}].duration: must be positive`);
+    if (minutes <= 0 || minutes > 7 * 1440) throw new ForecastError('Schema', `${path}[${i}].duration: must be between 0 and a week of minutes`);
     if (p.location !== undefined) str(p.location, `${path}[${i}].location`);
     return {
       start: iso(start),

@@ -5,7 +5,7 @@
 import { ForecastError } from '../errors.ts';
 import { defaultPvParams, defaultSurface, poaForInterval, pvPowerMW } from '../models/pv.ts';
 import { defaultHubHeightM, scaleWindSpeed, windPowerMW } from '../models/wind.ts';
-import { arr, checkPoints, iso, num, numOrNull, obj, schemaError, str, time, type JsonObject } from '../read.ts';
+import { arr, checkPoints, iso, num, numOrNull, obj, range, schemaError, str, time, type JsonObject } from '../read.ts';
 import type { HubForecastRequest } from '../request.ts';
 import type { ForecastPoint } from '../types.ts';
 import type { Forecast } from '../types.ts';
@@ -42,7 +42,7 @@ interface Series {
 function readSeries(body: JsonObject, path: string): Series {
   const hourly = obj(body.hourly, `${path}hourly`);
   const units = body.hourly_units === undefined ? {} : obj(body.hourly_units, `${path}hourly_units`);
-  const offset = body.utc_offset_seconds === undefined ? 0 : num(body.utc_offset_seconds, `${path}utc_offset_seconds`);
+  const offset = body.utc_offset_seconds === undefined ? 0 : range(num(body.utc_offset_seconds, `${path}utc_offset_seconds`), -18 * 3600, 18 * 3600, `${path}utc_offset_seconds`);
   const rawTimes = arr(hourly.time, `${path}hourly.time`);
   const times = rawTimes.map((t, i) => time(t, `${path}hourly.time[${i}]`, offset));
   times.forEach((t, i) => {

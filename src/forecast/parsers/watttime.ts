@@ -71,7 +71,7 @@ export function parseWattTime(body: unknown, ctx: ParseContext, options: WattTim
     throw new ForecastError('Units', `$.meta.units: "${units}" is not an emissions rate (expected lbs_co2_per_mwh)`);
   }
   const periodS = meta.data_point_period_seconds === undefined ? 300 : num(meta.data_point_period_seconds, '$.meta.data_point_period_seconds');
-  if (periodS <= 0) throw new ForecastError('Schema', '$.meta.data_point_period_seconds: must be positive');
+  if (periodS <= 0 || periodS > 86_400) throw new ForecastError('Schema', '$.meta.data_point_period_seconds: must be between 1 s and a day');
 
   const data = arr(o.data, '$.data');
   let list: unknown[] = data;

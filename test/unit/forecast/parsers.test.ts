@@ -98,6 +98,8 @@ describe('OpenMeteo', () => {
     rejects(() => parseOpenMeteo(allNull, { nowMs, hub: hub() }), 'TooFewPoints');
     rejects(() => parseOpenMeteo({ error: true, reason: 'Latitude must be in range' }, { nowMs, hub: hub() }), 'Http', 'Latitude');
     rejects(() => parseOpenMeteo(body, { nowMs }), 'Config');
+    // found by the property test: an absurd offset pushed times beyond what Date can hold
+    rejects(() => parseOpenMeteo({ ...clone(body), utc_offset_seconds: -8638219702800 }, { nowMs, hub: hub() }), 'Units', 'utc_offset_seconds');
   });
 
   it('a batch answer is split per hub; one bad location fails only its hub', () => {
@@ -162,6 +164,10 @@ describe('WattTime', () => {
     rejects(() => parseWattTime(payload('watttime_aiowatttime_coordinates_not_found_response.json'), { nowMs }), 'Http', 'No coverage');
     rejects(() => parseWattTime(payload('watttime_aiowatttime_realtime_emissions_response.json'), { nowMs }), 'Units', 'percentile');
     rejects(() => parseWattTime(fixture('watttime-out-of-order.json'), { nowMs }), 'OutOfOrder', '$.data[1].point_time');
+    const hugePeriod = { data: [{ point_time: '2024-01-01T00:00:00Z', value: 1 }], meta: { units: 'lbs_co2_per_mwh', data_point_period_seconds: 1e300 } };
+    rejects(() => parseWattTime(hugePeriod, { nowMs }), 'Schema', 'data_point_period_seconds');
+    const farFuture = { data: [{ point_time: '+275760-09-13T00:00:00Z', value: 1 }], meta: { units: 'lbs_co2_per_mwh' } };
+    rejects(() => parseWattTime(farFuture, { nowMs }), 'Schema', '$.data[0].point_time');
   });
 });
 
