@@ -107,6 +107,15 @@ export function objectKey(obj: KubeObject): string {
   return ns === undefined || ns === '' ? name : `${ns}/${name}`;
 }
 
+/**
+ * The collection path of a resource for list and watch: the core group ('') under /api, others
+ * under /apis; all namespaces when `namespace` is undefined.
+ */
+export function resourcePath(group: string, version: string, plural: string, namespace?: string): string {
+  const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+  return namespace === undefined ? `${base}/${plural}` : `${base}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+}
+
 function stripManagedFields<T extends KubeObject>(obj: T): T {
   if (obj.metadata?.managedFields === undefined) return obj;
   const { managedFields: _dropped, ...metadata } = obj.metadata;

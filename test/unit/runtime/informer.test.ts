@@ -137,3 +137,12 @@ describe('Informer', () => {
     expect(t.watch.last().closed).toBe(true);
   });
 });
+
+describe('resourcePath', () => {
+  it('builds core and group paths, namespaced or not', async () => {
+    const { resourcePath } = await import('../../../src/runtime/informer.ts');
+    expect(resourcePath('', 'v1', 'configmaps', 'a')).toBe('/api/v1/namespaces/a/configmaps');
+    expect(resourcePath('apps', 'v1', 'deployments')).toBe('/apis/apps/v1/deployments');
+    expect(resourcePath('westward.io', 'v1alpha1', 'hubs')).toBe('/apis/westward.io/v1alpha1/hubs');
+  });
+});
