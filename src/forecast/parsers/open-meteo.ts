@@ -7,8 +7,7 @@ import { defaultPvParams, defaultSurface, poaForInterval, pvPowerMW } from '../m
 import { defaultHubHeightM, scaleWindSpeed, windPowerMW } from '../models/wind.ts';
 import { arr, checkPoints, iso, num, numOrNull, obj, range, schemaError, str, time, type JsonObject } from '../read.ts';
 import type { HubForecastRequest } from '../request.ts';
-import type { ForecastPoint } from '../types.ts';
-import type { Forecast } from '../types.ts';
+import type { Forecast, ForecastPoint } from '../types.ts';
 import { buildForecast, type ParseContext } from './context.ts';
 
 export const openMeteoHourlyVariables = [
@@ -176,13 +175,15 @@ export function parseOpenMeteoBatch(
   hubs: HubForecastRequest[],
   nowMs: number,
 ): (Forecast | ForecastError)[] {
-  const list = hubs.length === 1 && !Array.isArray(body) ? [body] : arr(body, '$');
+  // One coordinate is answered with a bare object, several with an array.
+  const single = hubs.length === 1 && !Array.isArray(body);
+  const list = single ? [body] : arr(body, '$');
   if (list.length !== hubs.length) {
     throw schemaError('$', `${list.length} locations in the answer for ${hubs.length} requested`);
   }
   return hubs.map((hub, i) => {
     try {
-      return parseLocation(list[i], hubs.length === 1 && !Array.isArray(body) ? '' : `[${i}].`, hub, { nowMs, hub });
+      return parseLocation(list[i], single ? '' : `[${i}].`, hub, { nowMs, hub });
     } catch (error) {
       if (error instanceof ForecastError) return error;
       throw error;
