@@ -117,61 +117,62 @@ function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Al
   for (const w of members) {
     const byHub = allocation.get(w.key);
     if (byHub === undefined) continue;
-    byHub.forEach((replicas, h) => {
+    for (const h of w.eligible) {
+      const replicas = byHub[h] ?? 0;
       const hub = hubs[h];
-      if (hub === undefined || replicas === 0) return;
+      if (hub === undefined || replicas === 0) continue;
       take(hub.residual, w.perReplica, replicas);
       hub.baseW += replicas * w.powerPerReplicaW;
-    });
+    }
   }
 }
 
 /**
  * Hands a group's replicas per hub to its members. Members are interchangeable, so any split is
  * as good for carbon; this one keeps whole workloads where they run now, then fills the fullest
- * hub first so few workloads are split.
+ * hub first so few workloads are split. Members come in key order.
  */
 export function splitAmongMembers(
   members: readonly FreeWorkload[],
-  perHub: Map<number, number>,
+  perHub: ReadonlyMap<number, number>,
   hubCount: number,
   allocation: Allocation,
 ): void {
-  const left = new Map(perHub);
-  const need = new Map<string, number>();
-  const sorted = [...members].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const w of sorted) {
+  const left = new Array<number>(hubCount).fill(0);
+  const hubs = [...perHub.keys()].sort((a, b) => a - b);
+  for (const [h, n] of perHub) left[h] = n;
+  const missing = new Array<number>(members.length).fill(0);
+  members.forEach((w, i) => {
     const byHub = new Array<number>(hubCount).fill(0);
     allocation.set(w.key, byHub);
-    need.set(w.key, w.replicas);
-    if (w.stayHub === null || w.replicas === 0) continue;
-    const there = left.get(w.stayHub) ?? 0;
+    missing[i] = w.replicas;
+    if (w.stayHub === null || w.replicas === 0) return;
+    const there = left[w.stayHub] ?? 0;
     if (there >= w.replicas) {
       byHub[w.stayHub] = w.replicas;
-      left.set(w.stayHub, there - w.replicas);
-      need.set(w.key, 0);
+      left[w.stayHub] = there - w.replicas;
+      missing[i] = 0;
     }
-  }
-  for (const w of sorted) {
+  });
+  members.forEach((w, i) => {
     const byHub = allocation.get(w.key);
-    let missing = need.get(w.key) ?? 0;
-    if (byHub === undefined) continue;
-    while (missing > 0) {
-      const h = pickHub(left, w.stayHub);
+    let need = missing[i] ?? 0;
+    while (need > 0 && byHub !== undefined) {
+      const h = w.stayHub !== null && (left[w.stayHub] ?? 0) > 0 ? w.stayHub : fullest(left, hubs);
       if (h === null) break;
-      const n = Math.min(missing, left.get(h) ?? 0);
+      const n = Math.min(need, left[h] ?? 0);
       byHub[h] = (byHub[h] ?? 0) + n;
-      left.set(h, (left.get(h) ?? 0) - n);
-      missing -= n;
+      left[h] = (left[h] ?? 0) - n;
+      need -= n;
     }
-  }
+  });
 }
 
-function pickHub(left: Map<number, number>, prefer: number | null): number | null {
-  if (prefer !== null && (left.get(prefer) ?? 0) > 0) return prefer;
+function fullest(left: readonly number[], hubs: readonly number[]): number | null {
   let best: number | null = null;
   let bestLeft = 0;
-  for (const [h, n] of [...left.entries()].sort(([a], [b]) => a - b)) {
+  for (const h of hubs) {
+    const n = left[h] ?? 0;
     if (n > bestLeft) {
       best = h;
       bestLeft = n;

@@ -19,7 +19,8 @@ type HeldBy =
   | { kind: 'inProgress' }
   | { kind: 'dwell' }
   | { kind: 'minImprovement'; gain: number }
-  | { kind: 'budget'; hub: string | null };
+  | { kind: 'budget'; hub: string | null }
+  | { kind: 'noGreenerHub' };
 
 type Status = { kind: 'free'; forced: ForcedBy | null } | { kind: 'pinned'; heldBy: HeldBy };
 
@@ -27,6 +28,9 @@ interface Entry {
   w: PlannerWorkload;
   /** eligible hub indices, ascending */
   eligible: number[];
+  eligibleKey: string;
+  /** hubs the optimiser may use this round: eligible, minus moves the rules forbid */
+  allowed: number[];
   /** index of the current hub when it is still eligible */
   current: number | null;
   status: Status;
@@ -40,14 +44,78 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
   const ctx = context(input);
   const entries = [...input.workloads].sort(byKey).map((w) => entry(ctx, w));
   const active = entries.filter((e) => e.w.replicas > 0);
-
+  let budget = budgetState(ctx, countBudget(ctx, [], new Map()), new Set());
   for (;;) {
+    restrictToAllowedMoves(ctx, active, budget);
     const { hubStates, pinned } = pinWhereTheyRun(ctx, active);
     const movable = active.filter((e) => e.status.kind === 'free');
     const allocation = allocate(hubStates, movable.map(toFree));
-    const held = judgeMoves(ctx, movable, allocation);
+    const { held, usage, accepted } = judgeMoves(ctx, movable, allocation);
     if (held.length === 0) return assemble(ctx, entries, allocation, pinned);
     for (const { entry: e, heldBy } of held) e.status = { kind: 'pinned', heldBy };
+    budget = budgetState(ctx, usage, accepted);
+  }
+}
+
+/** What the move budget still allows after a round. */
+interface BudgetState {
+  full: boolean;
+  /** hubs whose per-hub budget is used */
+  closed: Set<string>;
+  /** workloads whose move was accepted in the last round: the budget they use is theirs */
+  accepted: Set<string>;
+}
+
+function budgetState(ctx: Context, usage: BudgetUsage, accepted: Set<string>): BudgetState {
+  const closed = new Set<string>();
+  for (const [hub, n] of usage.perHub) if (n >= ctx.input.limits.maxConcurrentMovesPerHub) closed.add(hub);
+  return { full: usage.total >= ctx.input.limits.maxConcurrentMoves, closed, accepted };
+}
+
+/** A move must gain at least `minImprovement` (and never lose) renewable share over the window. */
+function passesGain(gain: number, minImprovement: number): boolean {
+  return gain + gainEpsilon >= Math.max(minImprovement, 0);
+}
+
+/**
+ * The rules decide where a running workload may go before the optimiser looks: its own hub, or
+ * an eligible hub that gains enough and whose move budget is not used up. A workload left with
+ * only its own hub is pinned there, with the rule that held it.
+ */
+function restrictToAllowedMoves(ctx: Context, active: Entry[], budget: BudgetState): void {
+  for (const e of active) {
+    e.allowed = e.eligible;
+    if (e.status.kind !== 'free' || e.status.forced !== null || e.current === null) continue;
+    const current = e.current;
+    const currentName = ctx.hubs[current]?.name ?? '';
+    const ownBudget = budget.accepted.has(e.w.key);
+    if (!ownBudget && budget.full) {
+      e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: null } };
+      continue;
+    }
+    if (!ownBudget && budget.closed.has(currentName)) {
+      e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: currentName } };
+      continue;
+    }
+    let bestGain = -Infinity;
+    let closedTarget: string | null = null;
+    const allowed: number[] = [];
+    for (const h of e.eligible) {
+      if (h === current) {
+        allowed.push(h);
+        continue;
+      }
+      const gain = gainOf(ctx, e, current, h);
+      bestGain = Math.max(bestGain, gain);
+      if (!passesGain(gain, e.w.minImprovement)) continue;
+      const name = ctx.hubs[h]?.name ?? '';
+      if (!ownBudget && budget.closed.has(name)) closedTarget ??= name;
+      else allowed.push(h);
+    }
+    if (allowed.length > 1) e.allowed = allowed;
+    else if (closedTarget !== null) e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: closedTarget } };
+    else if (bestGain > 0) e.status = { kind: 'pinned', heldBy: { kind: 'minImprovement', gain: bestGain } };
+    else e.status = { kind: 'pinned', heldBy: { kind: 'noGreenerHub' } };
   }
 }
 
@@ -59,37 +127,76 @@ interface Context {
   horizonShare: number[];
   inProgress: Set<string>;
   share: (hub: number, windowMs: number) => number;
+  /** eligible hubs greenest first over the window, then by name */
+  greenOrder: (e: Entry) => number[];
+  /** renewable share and carbon intensity over the window at a hub */
+  expected: (hub: number, windowMs: number) => { renewableShare: number; carbonIntensity: number };
+  eligibleOf: (names: readonly string[]) => number[];
 }
 
 function context(input: PlanInput): Context {
   const hubs = [...input.hubs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const index = new Map(hubs.map((h, i) => [h.name, i]));
   const horizonEndMs = Math.max(input.nowMs + 1, ...hubs.flatMap((h) => h.slots.map((s) => s.endMs)));
-  const cache = new Map<string, number>();
+  const shares = new Map<number, Float64Array>();
+  const shareTable = (windowMs: number): Float64Array => {
+    let table = shares.get(windowMs);
+    if (table === undefined) {
+      table = Float64Array.from(hubs, (h) => windowAverage(h, input.nowMs, input.nowMs + windowMs).renewableShare);
+      shares.set(windowMs, table);
+    }
+    return table;
+  };
+  const orders = new Map<string, number[]>();
+  const averages = new Map<string, { renewableShare: number; carbonIntensity: number }>();
+  const eligibleSets = new Map<string, number[]>();
   return {
     input,
     hubs,
-    index: new Map(hubs.map((h, i) => [h.name, i])),
+    index,
     curves: hubs.map((h) => costCurve(h, input.nowMs)),
     horizonShare: hubs.map((h) => windowAverage(h, input.nowMs, horizonEndMs).renewableShare),
     inProgress: new Set(input.movesInProgress),
-    share: (hub, windowMs) => {
+    share: (hub, windowMs) => shareTable(windowMs)[hub] ?? 0,
+    expected: (hub, windowMs) => {
       const key = `${hub}|${windowMs}`;
-      let value = cache.get(key);
-      const h = hubs[hub];
-      if (value === undefined && h !== undefined) {
-        value = windowAverage(h, input.nowMs, input.nowMs + windowMs).renewableShare;
-        cache.set(key, value);
+      let average = averages.get(key);
+      if (average === undefined) {
+        const { renewableShare, carbonIntensity } = windowAverage(hubs[hub] ?? emptyHub, input.nowMs, input.nowMs + windowMs);
+        average = { renewableShare, carbonIntensity };
+        averages.set(key, average);
       }
-      return value ?? 0;
+      return { ...average };
+    },
+    greenOrder: (e) => {
+      const windowMs = judgementWindowMs(e.w.minDwellMs);
+      const key = `${windowMs}|${e.eligibleKey}`;
+      let order = orders.get(key);
+      if (order === undefined) {
+        const table = shareTable(windowMs);
+        order = [...e.eligible].sort((a, b) => (table[b] ?? 0) - (table[a] ?? 0) || a - b);
+        orders.set(key, order);
+      }
+      return order;
+    },
+    // Many workloads share an eligible set: resolve each set once, and share the array.
+    eligibleOf: (names) => {
+      const key = names.join(',');
+      let eligible = eligibleSets.get(key);
+      if (eligible === undefined) {
+        eligible = [...new Set(names)]
+          .map((name) => index.get(name))
+          .filter((i): i is number => i !== undefined)
+          .sort((a, b) => a - b);
+        eligibleSets.set(key, eligible);
+      }
+      return eligible;
     },
   };
 }
 
 function entry(ctx: Context, w: PlannerWorkload): Entry {
-  const eligible = [...new Set(w.eligibleHubs)]
-    .map((name) => ctx.index.get(name))
-    .filter((i): i is number => i !== undefined)
-    .sort((a, b) => a - b);
+  const eligible = ctx.eligibleOf(w.eligibleHubs);
   const currentIndex = w.currentHub === null ? undefined : ctx.index.get(w.currentHub);
   const current = currentIndex !== undefined && eligible.includes(currentIndex) ? currentIndex : null;
   let status: Status = { kind: 'free', forced: null };
@@ -97,7 +204,7 @@ function entry(ctx: Context, w: PlannerWorkload): Entry {
   if (w.currentHub !== null && current === null) status = { kind: 'free', forced: 'ineligible' };
   else if (current !== null && ctx.inProgress.has(w.key)) status = { kind: 'pinned', heldBy: { kind: 'inProgress' } };
   else if (current !== null && withinDwell(ctx.input.nowMs, w)) status = { kind: 'pinned', heldBy: { kind: 'dwell' } };
-  return { w, eligible, current, status };
+  return { w, eligible, eligibleKey: eligible.join(','), allowed: eligible, current, status };
 }
 
 function withinDwell(nowMs: number, w: PlannerWorkload): boolean {
@@ -141,7 +248,7 @@ function toFree(e: Entry): FreeWorkload {
     replicas: e.w.replicas,
     perReplica: e.w.perReplica,
     powerPerReplicaW: e.w.powerPerReplicaW,
-    eligible: e.eligible,
+    eligible: e.allowed,
     stayHub: e.current,
   };
 }
@@ -175,57 +282,68 @@ interface Held {
   heldBy: HeldBy;
 }
 
-/**
- * Which proposed moves break the rules: too small a gain over the dwell window, or beyond the
- * move budget. Forced moves are taken first and always; the best gains get the budget that is left.
- */
-function judgeMoves(ctx: Context, movable: Entry[], allocation: Allocation): Held[] {
-  const limits = ctx.input.limits;
-  const perHub = new Map<string, number>();
+interface BudgetUsage {
+  total: number;
+  perHub: Map<string, number>;
+}
+
+/** Rollouts in progress, and the moves of this round, against the budget. */
+function countBudget(ctx: Context, moves: readonly { from: string; to: string }[], perHub: Map<string, number>): BudgetUsage {
   const bump = (hub: string | null | undefined): void => {
     if (hub !== null && hub !== undefined) perHub.set(hub, (perHub.get(hub) ?? 0) + 1);
   };
-  let total = ctx.inProgress.size;
   for (const w of ctx.input.workloads) {
     if (!ctx.inProgress.has(w.key)) continue;
     bump(w.currentHub);
     if (w.previousHub !== w.currentHub) bump(w.previousHub);
   }
+  for (const m of moves) {
+    bump(m.from);
+    bump(m.to);
+  }
+  return { total: ctx.inProgress.size + moves.length, perHub };
+}
 
+/**
+ * Which proposed moves break the rules: too small a gain over the dwell window, or beyond the
+ * move budget. Forced moves are taken first and always; the best gains get the budget that is left.
+ */
+function judgeMoves(ctx: Context, movable: Entry[], allocation: Allocation): { held: Held[]; usage: BudgetUsage; accepted: Set<string> } {
+  const limits = ctx.input.limits;
   const held: Held[] = [];
+  const forced: { from: string; to: string }[] = [];
   const candidates: { entry: Entry; from: string; to: string; gain: number }[] = [];
   for (const e of movable) {
     if (e.w.currentHub === null) continue;
     const to = plannedHub(ctx, e, allocation.get(e.w.key) ?? []);
     if (to === null || to === e.current) continue;
     const toName = ctx.hubs[to]?.name ?? '';
-    if (e.status.kind === 'free' && e.status.forced !== null) {
-      total++;
-      bump(e.w.currentHub);
-      bump(toName);
-      continue;
+    if (e.status.kind === 'free' && e.status.forced !== null) forced.push({ from: e.w.currentHub, to: toName });
+    else if (e.current !== null) {
+      const gain = gainOf(ctx, e, e.current, to);
+      if (passesGain(gain, e.w.minImprovement)) candidates.push({ entry: e, from: e.w.currentHub, to: toName, gain });
+      else held.push({ entry: e, heldBy: { kind: 'minImprovement', gain } });
     }
-    if (e.current === null) continue;
-    const gain = gainOf(ctx, e, e.current, to);
-    if (gain + gainEpsilon < e.w.minImprovement || gain < 0) held.push({ entry: e, heldBy: { kind: 'minImprovement', gain } });
-    else candidates.push({ entry: e, from: e.w.currentHub, to: toName, gain });
   }
+  const usage = countBudget(ctx, forced, new Map());
+  const accepted = new Set<string>();
   candidates.sort((a, b) => b.gain - a.gain || (a.entry.w.key < b.entry.w.key ? -1 : 1));
   for (const c of candidates) {
-    if (total >= limits.maxConcurrentMoves) {
+    if (usage.total >= limits.maxConcurrentMoves) {
       held.push({ entry: c.entry, heldBy: { kind: 'budget', hub: null } });
       continue;
     }
-    const busy = [c.from, c.to].find((hub) => (perHub.get(hub) ?? 0) >= limits.maxConcurrentMovesPerHub);
+    const busy = [c.from, c.to].find((hub) => (usage.perHub.get(hub) ?? 0) >= limits.maxConcurrentMovesPerHub);
     if (busy !== undefined) {
       held.push({ entry: c.entry, heldBy: { kind: 'budget', hub: busy } });
       continue;
     }
-    total++;
-    bump(c.from);
-    bump(c.to);
+    usage.total++;
+    usage.perHub.set(c.from, (usage.perHub.get(c.from) ?? 0) + 1);
+    usage.perHub.set(c.to, (usage.perHub.get(c.to) ?? 0) + 1);
+    accepted.add(c.entry.w.key);
   }
-  return held;
+  return { held, usage, accepted };
 }
 
 function assemble(ctx: Context, entries: Entry[], allocation: Allocation, pinned: Allocation): Plan {
@@ -235,13 +353,14 @@ function assemble(ctx: Context, entries: Entry[], allocation: Allocation, pinned
   const powerW = ctx.hubs.map(() => 0);
   for (const e of entries) {
     const byHub = pinned.get(e.w.key) ?? allocation.get(e.w.key) ?? [];
-    byHub.forEach((n, h) => {
-      if (n === 0) return;
+    for (const h of e.eligible) {
+      const n = byHub[h] ?? 0;
+      if (n === 0) continue;
       replicas[h] = (replicas[h] ?? 0) + n;
       const l = load[h];
       if (l !== undefined) take(l, e.w.perReplica, -n);
       powerW[h] = (powerW[h] ?? 0) + n * e.w.powerPerReplicaW;
-    });
+    }
     byKeyPlan.set(e.w.key, workloadPlan(ctx, e, byHub));
   }
   const hubs: Plan['hubs'] = {};
@@ -258,7 +377,7 @@ function assemble(ctx: Context, entries: Entry[], allocation: Allocation, pinned
 function workloadPlan(ctx: Context, e: Entry, byHub: readonly number[]): WorkloadPlan {
   const { w } = e;
   const windowMs = judgementWindowMs(w.minDwellMs);
-  const greenOrder = [...e.eligible].sort((a, b) => ctx.share(b, windowMs) - ctx.share(a, windowMs) || a - b);
+  const greenOrder = ctx.greenOrder(e);
   const hub = w.replicas === 0 ? (e.current ?? greenOrder[0] ?? null) : plannedHub(ctx, e, byHub);
   const name = (h: number): string => ctx.hubs[h]?.name ?? '';
   const replicasByHub: Record<string, number> = {};
@@ -270,12 +389,7 @@ function workloadPlan(ctx: Context, e: Entry, byHub: readonly number[]): Workloa
   const moved = hub !== null && w.currentHub !== null && w.replicas > 0 && name(hub) !== w.currentHub;
   let reason = reasonFor(ctx, e, hub, moved, greenOrder);
   if (hub !== null && placed < w.replicas && w.replicas > 0) reason = reasons.partial(reason, w.replicas - placed, w.replicas);
-  const expected =
-    hub === null
-      ? { renewableShare: 0, carbonIntensity: 0 }
-      : (({ renewableShare, carbonIntensity }) => ({ renewableShare, carbonIntensity }))(
-          windowAverage(ctx.hubs[hub] ?? ctx.hubs[0] ?? emptyHub, ctx.input.nowMs, ctx.input.nowMs + windowMs),
-        );
+  const expected = hub === null ? { renewableShare: 0, carbonIntensity: 0 } : ctx.expected(hub, windowMs);
   return {
     key: w.key,
     hub: hub === null ? null : name(hub),
@@ -306,6 +420,8 @@ function reasonFor(ctx: Context, e: Entry, hub: number | null, moved: boolean, g
         return heldBy.hub === null
           ? reasons.budgetUsed(ctx.input.limits.maxConcurrentMoves)
           : reasons.hubBudgetUsed(ctx.input.limits.maxConcurrentMovesPerHub, heldBy.hub);
+      case 'noGreenerHub':
+        return reasons.noGreenerHub(name(hub), judgementWindowMs(w.minDwellMs));
     }
   }
   if (w.currentHub === null) {

@@ -19,6 +19,8 @@ export const reasons = {
   hubBudgetUsed: (max: number, hub: string): string =>
     `stays: move budget of ${max} concurrent ${rollouts(max)} per hub is used at ${hub}`,
   inProgress: (): string => 'stays: previous rollout still in progress',
+  noGreenerHub: (hub: string, windowMs: number): string =>
+    `stays: no eligible hub is greener than ${hub} over the next ${duration(windowMs)}`,
   bestAlready: (hub: string): string => `stays: ${hub} is still the best eligible hub with room`,
   firstPlacement: (hub: string, greenest: boolean): string =>
     greenest
