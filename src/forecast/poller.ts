@@ -167,6 +167,19 @@ export class ForecastPoller {
     return due.map((h) => h.hub);
   }
 
+  /**
+   * Takes back a forecast kept elsewhere (a Hub's status, after a restart) for a hub that has
+   * none yet: it is used as the last good one and the next fetch is due a refresh after it.
+   */
+  restore(hub: string, forecast: Forecast, fetchedAtMs: number): boolean {
+    const state = this.states.get(hub);
+    const request = this.hubs.get(hub);
+    if (state === undefined || request === undefined || state.forecast !== null || state.lastAttemptAtMs !== null) return false;
+    if (forecast.provider !== request.forecast.provider || !Number.isFinite(fetchedAtMs)) return false;
+    this.states.set(hub, { ...state, forecast, fetchedAtMs, nextAttemptAtMs: fetchedAtMs + request.forecast.refreshIntervalMs });
+    return true;
+  }
+
   state(hub: string): HubForecastState | undefined {
     return this.states.get(hub);
   }

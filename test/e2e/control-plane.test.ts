@@ -55,8 +55,8 @@ describe('local control plane', () => {
 
   it('schedules by node affinity, runs pods on kwok nodes and finishes namespace deletion', async () => {
     const kc = kubeConfig();
-    const core = new CoreV1Api(kc);
-    const apps = new AppsV1Api(kc);
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
     await createReadyNodes(nodes);
     const namespace = await createNamespace('control-plane');
     const gansu = `cn-gansu-${suffix}`;

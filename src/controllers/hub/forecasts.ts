@@ -10,6 +10,7 @@ import { hubRequestFromManifest } from '../../forecast/hub-manifest.ts';
 import { ForecastPoller, startForecastPolling, type EffectiveForecast } from '../../forecast/poller.ts';
 import type { Credentials, HubForecastRequest } from '../../forecast/request.ts';
 import type { FetchForecasts } from '../../forecast/source.ts';
+import type { Forecast, ProviderName } from '../../forecast/types.ts';
 import { counter } from '../../observability/metrics.ts';
 
 export interface HubForecastsOptions {
@@ -69,15 +70,44 @@ export class HubForecasts {
       }
     }
     this.#poller.setHubs(requests);
+    for (const hub of hubs) this.#restoreFromStatus(hub);
+  }
+
+  /** A restarted operator takes up the forecast its predecessor wrote, instead of refetching. */
+  #restoreFromStatus(hub: Hub): void {
+    const kept = hub.status?.forecast;
+    if (!kept?.points?.length || !kept.fetchedAt || !kept.validUntil || !kept.provider) return;
+    if (kept.source !== 'Live' && kept.source !== 'LastGood') return;
+    const forecast: Forecast = {
+      provider: kept.provider as ProviderName,
+      fetchedAt: kept.fetchedAt,
+      validUntil: kept.validUntil,
+      points: kept.points.map((p) => ({
+        start: p.start,
+        end: p.end,
+        carbonIntensity: p.carbonIntensity ?? null,
+        renewableShare: p.renewableShare ?? null,
+        renewableMW: p.renewableMW ?? null,
+        estimated: p.estimated ?? false,
+      })),
+    };
+    if (this.#poller.restore(hub.metadata?.name ?? '', forecast, Date.parse(kept.fetchedAt))) {
+      this.#opts.logger.info({ hub: hub.metadata?.name }, 'Restored forecast from Hub status');
+    }
   }
 
   effective(hub: string): EffectiveForecast | undefined {
     return this.#poller.effective(hub);
   }
 
-  /** True once a fetch was attempted for the hub, so status reflects a real outcome. */
+  lastError(hub: string): { kind: string; message: string } | null {
+    return this.#poller.state(hub)?.lastError ?? null;
+  }
+
+  /** True once the hub has a real outcome: a fetch attempt, or a forecast restored from status. */
   attempted(hub: string): boolean {
-    return (this.#poller.state(hub)?.lastAttemptAtMs ?? null) !== null;
+    const state = this.#poller.state(hub);
+    return state !== undefined && (state.lastAttemptAtMs !== null || state.forecast !== null);
   }
 
   maxStalenessMs(hub: string): number | undefined {

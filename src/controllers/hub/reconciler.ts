@@ -69,6 +69,7 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
       previous,
       capacity,
       effective,
+      lastError: forecasts.lastError(name),
       current,
       now,
     });
@@ -112,8 +113,12 @@ async function announceTransitions(ctx: OperatorContext, hub: Hub, previous: Hub
     ctx.logger.info({ hub: regarding.name }, 'Forecast recovered');
   } else if (before?.status !== 'False' || before.reason !== after.reason) {
     // Before the first fetch a hub runs on its declared intensity: not worth a warning.
-    if (before === undefined && after.reason === 'UsingDeclaredGridIntensity' && !after.message.includes('error')) return;
+    if (before === undefined && after.reason === 'UsingDeclaredGridIntensity' && forecastsHadNoError(after.message)) return;
     await ctx.events.record({ regarding, type: 'Warning', reason: 'ForecastStale', action: 'Fallback', note: after.message });
     ctx.logger.warn({ hub: regarding.name, reason: after.reason, detail: after.message }, 'Forecast stale');
   }
+}
+
+function forecastsHadNoError(message: string): boolean {
+  return message.startsWith('no forecast');
 }

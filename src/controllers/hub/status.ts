@@ -14,8 +14,8 @@ export interface HubStatusInput {
   generation: number | undefined;
   previous: HubStatus | undefined;
   capacity: HubCapacity;
-  /** gpu/cpu/memory allocatable and free, as quantities for people */
   effective: EffectiveForecast;
+  lastError: { kind: string; message: string } | null;
   /** the slot covering now, resolved with the hub's fallbacks */
   current: HubSlot | undefined;
   now: Date;
@@ -35,22 +35,35 @@ function memoryQuantity(bytes: number): string {
   return Number.isInteger(gi) ? `${gi}Gi` : `${Math.round(bytes / 2 ** 20)}Mi`;
 }
 
-export function hubConditionInputs(capacity: HubCapacity, effective: EffectiveForecast): ConditionInput[] {
+export interface ForecastHealth {
+  effective: EffectiveForecast;
+  /** the last fetch error, if the last attempt failed */
+  lastError: { kind: string; message: string } | null;
+}
+
+/**
+ * Condition messages carry fixed facts (the fetch time, the error), never a relative age, so a
+ * condition does not change, and status is not written, merely because time passes.
+ */
+export function hubConditionInputs(capacity: HubCapacity, health: ForecastHealth): ConditionInput[] {
+  const { effective, lastError } = health;
+  const error = lastError === null ? '' : `${lastError.kind}: ${lastError.message}; `;
+  const fetched = effective.forecast ? ` fetched at ${effective.forecast.fetchedAt}` : '';
   const fresh: ConditionInput =
     effective.source === 'Live'
-      ? { type: 'ForecastFresh', status: 'True', reason: 'ForecastLive', message: effective.message }
+      ? { type: 'ForecastFresh', status: 'True', reason: 'ForecastLive', message: `live forecast from ${effective.forecast?.provider ?? 'provider'}${fetched}` }
       : effective.source === 'LastGood'
-        ? { type: 'ForecastFresh', status: 'False', reason: 'UsingLastGoodForecast', message: effective.message }
-        : { type: 'ForecastFresh', status: 'False', reason: 'UsingDeclaredGridIntensity', message: effective.message };
+        ? { type: 'ForecastFresh', status: 'False', reason: 'UsingLastGoodForecast', message: `${error}keeping the last good forecast${fetched}` }
+        : {
+            type: 'ForecastFresh',
+            status: 'False',
+            reason: 'UsingDeclaredGridIntensity',
+            message: `${error}no forecast within maxStaleness; using the declared grid carbon intensity`,
+          };
   const ready: ConditionInput =
     capacity.nodes.length === 0
       ? { type: 'Ready', status: 'False', reason: 'NoReadyNodes', message: 'no Ready, schedulable node matches spec.nodeSelector' }
-      : {
-          type: 'Ready',
-          status: 'True',
-          reason: 'HubReady',
-          message: `${capacity.nodes.length} Ready node(s); forecast source ${effective.source}`,
-        };
+      : { type: 'Ready', status: 'True', reason: 'HubReady', message: `${capacity.nodes.length} Ready node(s)` };
   return [ready, fresh];
 }
 
@@ -58,7 +71,7 @@ export function desiredHubStatus(input: HubStatusInput): { status: HubStatus; ch
   const { capacity, effective, current, now } = input;
   const { conditions, changed: conditionsChanged } = setConditions(
     input.previous?.conditions,
-    hubConditionInputs(capacity, effective),
+    hubConditionInputs(capacity, { effective, lastError: input.lastError }),
     input.generation,
     now,
   );

@@ -52,7 +52,7 @@ export async function kubectlOk(args: string[], opts: { input?: string } = {}): 
 /** Creates a namespace with a unique name so test files never share objects. */
 export async function createNamespace(prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await new CoreV1Api(kubeConfig()).createNamespace({ body: { metadata: { name } } });
+  await kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
   return name;
 }
 

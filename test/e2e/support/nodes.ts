@@ -32,7 +32,7 @@ export function fakeNode(spec: FakeNodeSpec): V1Node {
 
 /** Creates the nodes and waits until kwok reports each Ready. */
 export async function createReadyNodes(specs: FakeNodeSpec[]): Promise<void> {
-  const core = new CoreV1Api(kubeConfig());
+  const core = kubeConfig().makeApiClient(CoreV1Api);
   for (const spec of specs) await core.createNode({ body: fakeNode(spec) });
   for (const spec of specs) {
     await eventually(`node ${spec.name} Ready`, async () => {
@@ -44,7 +44,7 @@ export async function createReadyNodes(specs: FakeNodeSpec[]): Promise<void> {
 }
 
 export async function deleteNodes(names: string[]): Promise<void> {
-  const core = new CoreV1Api(kubeConfig());
+  const core = kubeConfig().makeApiClient(CoreV1Api);
   await Promise.all(
     names.map((name) => core.deleteNode({ name }).catch(() => undefined)),
   );
