@@ -10,8 +10,10 @@ export interface FreeWorkload {
   powerPerReplicaW: number;
   /** indices into the hub list, ascending */
   eligible: number[];
-  /** hub index it runs in now, when staying there is an option; allocators prefer it on ties */
+  /** hub index it runs in now (its planned hub when it does not move) */
   stayHub: number | null;
+  /** replicas running now per hub index, among `eligible`: allocators keep them there on ties */
+  staying: Map<number, number>;
 }
 
 export interface HubState {

@@ -58,7 +58,7 @@ function groupByEligibleHubs(members: readonly FreeWorkload[]): Group[] {
     }
     group.members.push(w);
     group.replicas += w.replicas;
-    if (w.stayHub !== null) group.staying.set(w.stayHub, (group.staying.get(w.stayHub) ?? 0) + w.replicas);
+    for (const [h, n] of w.staying) group.staying.set(h, (group.staying.get(h) ?? 0) + n);
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
 }
@@ -129,8 +129,8 @@ function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Al
 
 /**
  * Hands a group's replicas per hub to its members. Members are interchangeable, so any split is
- * as good for carbon; this one keeps whole workloads where they run now, then fills the fullest
- * hub first so few workloads are split. Members come in key order.
+ * as good for carbon; this one keeps replicas where they run now, then fills the fullest hub
+ * first so few workloads are split. Members come in key order.
  */
 export function splitAmongMembers(
   members: readonly FreeWorkload[],
@@ -146,12 +146,11 @@ export function splitAmongMembers(
     const byHub = new Array<number>(hubCount).fill(0);
     allocation.set(w.key, byHub);
     missing[i] = w.replicas;
-    if (w.stayHub === null || w.replicas === 0) return;
-    const there = left[w.stayHub] ?? 0;
-    if (there >= w.replicas) {
-      byHub[w.stayHub] = w.replicas;
-      left[w.stayHub] = there - w.replicas;
-      missing[i] = 0;
+    for (const [h, n] of w.staying) {
+      const keep = Math.min(n, missing[i] ?? 0, left[h] ?? 0);
+      byHub[h] = keep;
+      left[h] = (left[h] ?? 0) - keep;
+      missing[i] = (missing[i] ?? 0) - keep;
     }
   });
   members.forEach((w, i) => {

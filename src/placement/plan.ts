@@ -31,6 +31,8 @@ interface Entry {
   eligibleKey: string;
   /** hubs the optimiser may use this round: eligible, minus moves the rules forbid */
   allowed: number[];
+  /** replicas running now per eligible hub index */
+  running: Map<number, number>;
   /** index of the current hub when it is still eligible */
   current: number | null;
   status: Status;
@@ -47,9 +49,9 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
   let budget = budgetState(ctx, countBudget(ctx, [], new Map()), new Set());
   for (;;) {
     restrictToAllowedMoves(ctx, active, budget);
-    const { hubStates, pinned } = pinWhereTheyRun(ctx, active);
+    const { hubStates, pinned, spill } = pinWhereTheyRun(ctx, active);
     const movable = active.filter((e) => e.status.kind === 'free');
-    const allocation = allocate(hubStates, movable.map(toFree));
+    const allocation = allocate(hubStates, [...movable.map(toFree), ...spill]);
     const { held, usage, accepted } = judgeMoves(ctx, movable, allocation);
     if (held.length === 0) return assemble(ctx, entries, allocation, pinned);
     for (const { entry: e, heldBy } of held) e.status = { kind: 'pinned', heldBy };
@@ -101,8 +103,10 @@ function restrictToAllowedMoves(ctx: Context, active: Entry[], budget: BudgetSta
     let closedTarget: string | null = null;
     const allowed: number[] = [];
     for (const h of e.eligible) {
-      if (h === current) {
+      // Where it runs now it may stay; anywhere else is a move and must pass the rules.
+      if (h === current || e.running.has(h)) {
         allowed.push(h);
+        if (h !== current) bestGain = Math.max(bestGain, gainOf(ctx, e, current, h));
         continue;
       }
       const gain = gainOf(ctx, e, current, h);
@@ -204,7 +208,8 @@ function entry(ctx: Context, w: PlannerWorkload): Entry {
   if (w.currentHub !== null && current === null) status = { kind: 'free', forced: 'ineligible' };
   else if (current !== null && ctx.inProgress.has(w.key)) status = { kind: 'pinned', heldBy: { kind: 'inProgress' } };
   else if (current !== null && withinDwell(ctx.input.nowMs, w)) status = { kind: 'pinned', heldBy: { kind: 'dwell' } };
-  return { w, eligible, eligibleKey: eligible.join(','), allowed: eligible, current, status };
+  const running = runningReplicas(ctx, { w, current, eligible });
+  return { w, eligible, eligibleKey: eligible.join(','), allowed: eligible, current, running, status };
 }
 
 function withinDwell(nowMs: number, w: PlannerWorkload): boolean {
@@ -212,25 +217,43 @@ function withinDwell(nowMs: number, w: PlannerWorkload): boolean {
 }
 
 /**
- * Pinned workloads keep all their replicas where they run, in key order. One that no longer
- * fits there (capacity shrank) is set free to go where there is room: rule 2 outranks stability.
+ * Pinned workloads keep the replicas that run where they are, in key order; what does not fit
+ * there (capacity shrank, or the workload scaled up) spills over to other eligible hubs through
+ * the allocator, which is not a move. One that keeps nothing (no room at all) is set free to
+ * go where there is room: rule 2 outranks stability.
  */
-function pinWhereTheyRun(ctx: Context, active: Entry[]): { hubStates: HubState[]; pinned: Allocation } {
+function pinWhereTheyRun(ctx: Context, active: Entry[]): { hubStates: HubState[]; pinned: Allocation; spill: FreeWorkload[] } {
   const residual: Resources[] = ctx.hubs.map((h) => ({ ...h.free }));
   const baseW = ctx.hubs.map(() => 0);
   const pinned: Allocation = new Map();
+  const spill: FreeWorkload[] = [];
   for (const e of active) {
     if (e.status.kind !== 'pinned' || e.current === null) continue;
-    const room = residual[e.current];
-    if (room === undefined || replicasThatFit(room, e.w.perReplica, e.w.replicas) < e.w.replicas) {
+    const running = e.running;
+    const byHub = new Array<number>(ctx.hubs.length).fill(0);
+    let kept = 0;
+    for (const [h, n] of running) {
+      const room = residual[h];
+      if (room === undefined) continue;
+      const keep = replicasThatFit(room, e.w.perReplica, n);
+      take(room, e.w.perReplica, keep);
+      baseW[h] = (baseW[h] ?? 0) + keep * e.w.powerPerReplicaW;
+      byHub[h] = keep;
+      kept += keep;
+    }
+    if ((byHub[e.current] ?? 0) === 0 && (running.get(e.current) ?? 0) > 0) {
+      // Nothing fits where it runs: hand back what it took and let it go where there is room.
+      for (const [h, n] of byHub.entries()) {
+        const room = residual[h];
+        if (n === 0 || room === undefined) continue;
+        take(room, e.w.perReplica, -n);
+        baseW[h] = (baseW[h] ?? 0) - n * e.w.powerPerReplicaW;
+      }
       e.status = { kind: 'free', forced: 'noRoom' };
       continue;
     }
-    take(room, e.w.perReplica, e.w.replicas);
-    baseW[e.current] = (baseW[e.current] ?? 0) + e.w.replicas * e.w.powerPerReplicaW;
-    const byHub = new Array<number>(ctx.hubs.length).fill(0);
-    byHub[e.current] = e.w.replicas;
     pinned.set(e.w.key, byHub);
+    if (kept < e.w.replicas) spill.push({ ...toFree(e), eligible: e.eligible, replicas: e.w.replicas - kept, staying: new Map() });
   }
   const hubStates = ctx.hubs.map((h, i) => ({
     name: h.name,
@@ -239,7 +262,28 @@ function pinWhereTheyRun(ctx: Context, active: Entry[]): { hubStates: HubState[]
     baseW: baseW[i] ?? 0,
     horizonShare: ctx.horizonShare[i] ?? 0,
   }));
-  return { hubStates, pinned };
+  return { hubStates, pinned, spill };
+}
+
+/** Replicas running now per eligible hub index, at most `replicas` in all, the current hub first. */
+function runningReplicas(ctx: Context, e: Pick<Entry, 'w' | 'current' | 'eligible'>): Map<number, number> {
+  const running = new Map<number, number>();
+  if (e.current === null) return running;
+  const reported = e.w.currentReplicasByHub;
+  let left = e.w.replicas;
+  const add = (h: number, n: number): void => {
+    const keep = Math.max(0, Math.min(left, Math.floor(n)));
+    if (keep === 0) return;
+    running.set(h, keep);
+    left -= keep;
+  };
+  if (reported === undefined) {
+    add(e.current, e.w.replicas);
+    return running;
+  }
+  add(e.current, reported[e.w.currentHub ?? ''] ?? 0);
+  for (const h of e.eligible) if (h !== e.current) add(h, reported[ctx.hubs[h]?.name ?? ''] ?? 0);
+  return running;
 }
 
 function toFree(e: Entry): FreeWorkload {
@@ -250,6 +294,7 @@ function toFree(e: Entry): FreeWorkload {
     powerPerReplicaW: e.w.powerPerReplicaW,
     eligible: e.allowed,
     stayHub: e.current,
+    staying: new Map([...e.running].filter(([h]) => e.allowed.includes(h))),
   };
 }
 
@@ -352,7 +397,7 @@ function assemble(ctx: Context, entries: Entry[], allocation: Allocation, pinned
   const load: Resources[] = ctx.hubs.map(() => ({ gpu: 0, cpuMilli: 0, memoryBytes: 0 }));
   const powerW = ctx.hubs.map(() => 0);
   for (const e of entries) {
-    const byHub = pinned.get(e.w.key) ?? allocation.get(e.w.key) ?? [];
+    const byHub = merged(pinned.get(e.w.key), allocation.get(e.w.key));
     for (const h of e.eligible) {
       const n = byHub[h] ?? 0;
       if (n === 0) continue;
@@ -374,11 +419,18 @@ function assemble(ctx: Context, entries: Entry[], allocation: Allocation, pinned
   return { workloads, hubs, expectedEmissionsG };
 }
 
+function merged(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] {
+  if (a === undefined) return b === undefined ? [] : [...b];
+  if (b === undefined) return [...a];
+  return a.map((n, h) => n + (b[h] ?? 0));
+}
+
 function workloadPlan(ctx: Context, e: Entry, byHub: readonly number[]): WorkloadPlan {
   const { w } = e;
   const windowMs = judgementWindowMs(w.minDwellMs);
   const greenOrder = ctx.greenOrder(e);
-  const hub = w.replicas === 0 ? (e.current ?? greenOrder[0] ?? null) : plannedHub(ctx, e, byHub);
+  const hub =
+    w.replicas === 0 ? (e.current ?? greenOrder[0] ?? null) : e.status.kind === 'pinned' ? e.current : plannedHub(ctx, e, byHub);
   const name = (h: number): string => ctx.hubs[h]?.name ?? '';
   const replicasByHub: Record<string, number> = {};
   e.eligible.forEach((h) => {

@@ -53,6 +53,12 @@ export interface PlannerWorkload {
    * `currentHub` is counted)
    */
   previousHub?: string | null;
+  /**
+   * replicas running in each hub now, when known (optional; default: all `replicas` in
+   * `currentHub`). Staying keeps these where they are, as far as they fit; the rest spill over
+   * to other eligible hubs, which is not a move.
+   */
+  currentReplicasByHub?: Record<string, number>;
   minDwellMs: number;
   /** 0..1: minimum gain in renewable share over the dwell window that justifies a move */
   minImprovement: number;
