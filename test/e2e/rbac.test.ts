@@ -13,7 +13,6 @@ const serviceAccount = `system:serviceaccount:${operatorNamespace}:westward`;
 
 /** A namespace the operator does not live in: where the factories' workloads run. */
 let factoryNamespace = '';
-let createdOperatorNamespace = false;
 let rbacWasThere = false;
 
 interface Check {
@@ -85,8 +84,14 @@ const denied: Check[] = [
 
 describe('operator RBAC on a real API server', () => {
   beforeAll(async () => {
-    createdOperatorNamespace = (await kubectl(['get', 'namespace', operatorNamespace])).code !== 0;
-    if (createdOperatorNamespace) await kubectlOk(['create', 'namespace', operatorNamespace]);
+    // A westward-system left terminating by an earlier run takes no new objects: wait it out.
+    await eventually(`namespace ${operatorNamespace} not terminating`, async () => {
+      const phase = await kubectl(['get', 'namespace', operatorNamespace, '-o', 'jsonpath={.status.phase}']);
+      return phase.code !== 0 || phase.stdout.trim() === 'Active' ? true : undefined;
+    });
+    if ((await kubectl(['get', 'namespace', operatorNamespace])).code !== 0) {
+      await kubectlOk(['create', 'namespace', operatorNamespace]);
+    }
     rbacWasThere = (await kubectl(['get', 'clusterrole', 'westward-manager'])).code === 0;
     // The CRDs make hubs and factoryworkloads real resources for discovery.
     await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', crdBase]);
@@ -102,8 +107,8 @@ describe('operator RBAC on a real API server', () => {
 
   afterAll(async () => {
     if (factoryNamespace !== '') await kubectl(['delete', 'namespace', factoryNamespace, '--wait=false']);
+    // westward-system stays: other tests may use it, and deleting it would leave it terminating.
     if (!rbacWasThere) await kubectl(['delete', '-k', rbacBase, '--ignore-not-found', '--wait=false']);
-    if (createdOperatorNamespace) await kubectl(['delete', 'namespace', operatorNamespace, '--wait=false']);
   });
 
   it('answers no for a service account without bindings (the check itself can fail)', async () => {
