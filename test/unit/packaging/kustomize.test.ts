@@ -66,6 +66,7 @@ describe('config/default', () => {
         'CustomResourceDefinition',
         'Deployment',
         'Namespace',
+        'PodDisruptionBudget',
         'Role',
         'RoleBinding',
         'Service',
@@ -156,6 +157,13 @@ describe('config/default', () => {
     const rejected = run([...args, '--leader-elect=true']);
     expect(rejected.stderr).toMatch(/error: unknown option '--leader-elect=true'/);
   }, 180_000);
+
+  it('keeps one of the two operator pods through voluntary disruptions', () => {
+    const deployment = only(all, 'Deployment').spec as DeploymentSpec;
+    const pdb = only(all, 'PodDisruptionBudget').spec as { maxUnavailable: number; selector: { matchLabels: Record<string, string> } };
+    expect(pdb.selector.matchLabels).toEqual(deployment.selector.matchLabels);
+    expect(deployment.replicas - pdb.maxUnavailable).toBeGreaterThanOrEqual(1);
+  });
 
   it('exposes the metrics port of exactly the operator pods through the Service', () => {
     const deployment = only(all, 'Deployment').spec as DeploymentSpec;
