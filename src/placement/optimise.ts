@@ -9,13 +9,42 @@ import { addArc, createNetwork, flowOn, minCostFlow } from './min-cost-flow.ts';
 /** Largest integer the flow's arithmetic may reach with room to spare. */
 const safeLimit = 2 ** 50;
 
+/** Passes over the classes after the first: each re-solves one class with the others fixed. */
+const improvementPasses = 1;
+
 export const optimalAllocator: Allocator = (hubs, workloads) => {
   const allocation: Allocation = new Map();
   const state = hubs.map((h) => ({ ...h, residual: { ...h.residual } }));
+  const classes = replicaClasses(workloads);
   // Heavier replicas first: they have fewer ways to fit.
-  for (const members of replicaClasses(workloads)) allocateClass(state, members, allocation);
+  for (const members of classes) allocateClass(state, members, allocation);
+  // With one class this is already the exact optimum; with several, re-solving each class
+  // against the others' final load can only lower the cost (block coordinate descent).
+  if (classes.length > 1) {
+    for (let pass = 0; pass < improvementPasses; pass++) {
+      for (const members of classes) {
+        release(state, members, allocation);
+        allocateClass(state, members, allocation);
+      }
+    }
+  }
   return allocation;
 };
+
+function release(hubs: HubState[], members: readonly FreeWorkload[], allocation: Allocation): void {
+  for (const w of members) {
+    const byHub = allocation.get(w.key);
+    if (byHub === undefined) continue;
+    for (const h of w.eligible) {
+      const replicas = byHub[h] ?? 0;
+      const hub = hubs[h];
+      if (hub === undefined || replicas === 0) continue;
+      take(hub.residual, w.perReplica, -replicas);
+      hub.baseW -= replicas * w.powerPerReplicaW;
+    }
+    allocation.delete(w.key);
+  }
+}
 
 /** Workloads with identical replicas (resources and power), heaviest class first. */
 export function replicaClasses(workloads: readonly FreeWorkload[]): FreeWorkload[][] {
@@ -77,11 +106,13 @@ function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Al
   const segments = hubs.map((h, i) => marginalSegments(h.curve, h.baseW, first.powerPerReplicaW, capacity[i] ?? 0));
 
   const nodeCount = 2 + groups.length + hubs.length;
-  // Any cycle holds fewer than nodeCount arcs, so its move count never outweighs one carbon unit.
+  // Any cycle holds fewer than nodeCount arcs, so its move count never outweighs one carbon unit,
+  // and its carbon never outweighs keeping a running replica placed.
   const tieScale = nodeCount + 1;
   const maxGrams = Math.max(0, ...segments.flat().map((s) => s.gramsPerReplica));
   let unit = 1e-3;
-  while ((maxGrams / unit) * tieScale * nodeCount * 4 > safeLimit) unit *= 10;
+  while ((maxGrams / unit + 1) * tieScale * nodeCount * nodeCount * 4 > safeLimit) unit *= 10;
+  const newcomerCost = (Math.round(maxGrams / unit) + 1) * tieScale * nodeCount;
 
   const net = createNetwork(nodeCount);
   const source = 0;
@@ -90,7 +121,10 @@ function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Al
   const hubNode = (h: number): number => 2 + groups.length + h;
   const arcs: { stay: number; move: number; hub: number }[][] = [];
   groups.forEach((group, g) => {
-    addArc(net, source, groupNode(g), group.replicas, 0);
+    // Replicas already running get room before new ones: a newcomer never evicts them.
+    const running = [...group.staying.values()].reduce((a, b) => a + b, 0);
+    addArc(net, source, groupNode(g), running, 0);
+    addArc(net, source, groupNode(g), group.replicas - running, newcomerCost);
     arcs.push(
       group.eligible
         .filter((h) => (capacity[h] ?? 0) > 0)
@@ -153,7 +187,11 @@ export function splitAmongMembers(
       missing[i] = (missing[i] ?? 0) - keep;
     }
   });
-  members.forEach((w, i) => {
+  // Workloads already running first, so newcomers never take the place of a running one.
+  const order = members.map((_, i) => i).sort((a, b) => Number((members[b]?.staying.size ?? 0) > 0) - Number((members[a]?.staying.size ?? 0) > 0) || a - b);
+  for (const i of order) {
+    const w = members[i];
+    if (w === undefined) continue;
     const byHub = allocation.get(w.key);
     let need = missing[i] ?? 0;
     while (need > 0 && byHub !== undefined) {
@@ -164,7 +202,7 @@ export function splitAmongMembers(
       left[h] = (left[h] ?? 0) - n;
       need -= n;
     }
-  });
+  }
 }
 
 function fullest(left: readonly number[], hubs: readonly number[]): number | null {

@@ -47,16 +47,33 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
   const entries = [...input.workloads].sort(byKey).map((w) => entry(ctx, w));
   const active = entries.filter((e) => e.w.replicas > 0);
   let budget = budgetState(ctx, countBudget(ctx, [], new Map()), new Set());
+  let reopenings = 0;
   for (;;) {
     restrictToAllowedMoves(ctx, active, budget);
     const { hubStates, pinned, spill } = pinWhereTheyRun(ctx, active);
     const movable = active.filter((e) => e.status.kind === 'free');
     const allocation = allocate(hubStates, [...movable.map(toFree), ...spill]);
     const { held, usage, accepted } = judgeMoves(ctx, movable, allocation);
-    if (held.length === 0) return assemble(ctx, entries, allocation, pinned);
-    for (const { entry: e, heldBy } of held) e.status = { kind: 'pinned', heldBy };
     budget = budgetState(ctx, usage, accepted);
+    if (held.length === 0) {
+      // Held for a budget that the final moves do not use after all: give them another look.
+      const stale = reopenings < maxReopenings ? active.filter((e) => heldByStaleBudget(e, budget)) : [];
+      if (stale.length === 0) return assemble(ctx, entries, allocation, pinned);
+      reopenings++;
+      for (const e of stale) e.status = { kind: 'free', forced: null };
+      continue;
+    }
+    for (const { entry: e, heldBy } of held) e.status = { kind: 'pinned', heldBy };
   }
+}
+
+/** Bounds the passes that revisit budget holds; each pass can only move more workloads. */
+const maxReopenings = 4;
+
+function heldByStaleBudget(e: Entry, budget: BudgetState): boolean {
+  if (e.status.kind !== 'pinned' || e.status.heldBy.kind !== 'budget') return false;
+  const hub = e.status.heldBy.hub;
+  return hub === null ? !budget.full : !budget.closed.has(hub);
 }
 
 /** What the move budget still allows after a round. */

@@ -18,6 +18,8 @@ export interface Item {
 export interface MipResult {
   placed: number;
   emissionsG: number;
+  /** 'Optimal', or the status HiGHS stopped with while holding a feasible solution */
+  status: string;
   /** replicas per item index and hub name */
   solution: Map<number, Record<string, number>>;
 }
@@ -46,15 +48,26 @@ export function classItemsOf(input: PlanInput): Item[] {
   return [...items.values()];
 }
 
-export async function solveMip(input: PlanInput, items: Item[], timeLimitS = 300): Promise<MipResult> {
+export interface MipOptions {
+  /** HiGHS stops when its incumbent is proven within this relative gap */
+  relGap: number;
+  timeLimitS: number;
+  /** drop integrality: the LP relaxation, a lower bound on the emissions */
+  relax: boolean;
+}
+
+export async function solveMip(input: PlanInput, items: Item[], options: Partial<MipOptions> = {}): Promise<MipResult> {
+  const o: MipOptions = { relGap: 1e-10, timeLimitS: 300, relax: false, ...options };
   const solver = await loadHighs();
-  const model = buildModel(input, items);
-  const options = { mip_rel_gap: 1e-10, mip_abs_gap: 1e-7, time_limit: timeLimitS, output_flag: false };
-  const first = solver.solve(model.text('placed', null), options);
+  const model = buildModel(input, items, o.relax);
+  const highsOptions = { mip_rel_gap: o.relGap, mip_abs_gap: 1e-7, time_limit: o.timeLimitS, output_flag: false };
+  const first = solver.solve(model.text('placed', null), highsOptions);
   if (first.Status !== 'Optimal') throw new Error(`HiGHS phase 1: ${first.Status}`);
-  const placed = Math.round(-first.ObjectiveValue);
-  const second = solver.solve(model.text('emissions', placed), options);
-  if (second.Status !== 'Optimal') throw new Error(`HiGHS phase 2: ${second.Status}`);
+  // The relaxation may place fractions; the emissions phase then asks for that (rounded down).
+  const placed = Math.floor(-first.ObjectiveValue + 1e-6);
+  const second = solver.solve(model.text('emissions', placed), highsOptions);
+  const usable = second.Status === 'Optimal' || (second.Status === 'Time limit reached' && Number.isFinite(second.ObjectiveValue));
+  if (!usable) throw new Error(`HiGHS phase 2: ${second.Status}`);
   const solution = new Map<number, Record<string, number>>();
   for (const x of model.xs) {
     const value = Math.round(second.Columns[x.name]?.Primal ?? 0);
@@ -63,7 +76,7 @@ export async function solveMip(input: PlanInput, items: Item[], timeLimitS = 300
     row[x.hub] = value;
     solution.set(x.item, row);
   }
-  return { placed, emissionsG: second.ObjectiveValue, solution };
+  return { placed, emissionsG: second.ObjectiveValue, status: second.Status, solution };
 }
 
 function num(n: number): string {
@@ -74,7 +87,7 @@ function term(coefficient: number, variable: string): string {
   return coefficient < 0 ? ` - ${num(-coefficient)} ${variable}` : ` + ${num(coefficient)} ${variable}`;
 }
 
-function buildModel(input: PlanInput, items: Item[]) {
+function buildModel(input: PlanInput, items: Item[], relax: boolean) {
   const hubs = new Map(input.hubs.map((h) => [h.name, h]));
   const xs: { name: string; item: number; hub: string; cost: number; replicas: number }[] = [];
   const greenRows: string[] = [];
@@ -125,7 +138,8 @@ function buildModel(input: PlanInput, items: Item[]) {
     }
     lines.push('Bounds', ...xs.map((x) => ` 0 <= ${x.name} <= ${x.replicas}`), ...excess.map((e) => ` ${e.name} >= 0`));
     if (xs.length === 0) lines.push(' dummy = 0');
-    lines.push('General', ...xs.map((x) => ` ${x.name}`), 'End');
+    if (!relax) lines.push('General', ...xs.map((x) => ` ${x.name}`));
+    lines.push('End');
     return lines.join('\n');
   };
   return { text, xs };

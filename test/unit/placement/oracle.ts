@@ -52,7 +52,8 @@ export function afterPlan(input: PlanInput, plan: Plan): PlanInput {
     ...input,
     workloads: input.workloads.map((w) => {
       const wp = byKey.get(w.key);
-      if (wp === undefined || wp.hub === null) return w;
+      if (wp === undefined) return w;
+      if (wp.hub === null) return { ...w, currentHub: null, currentReplicasByHub: {} };
       const currentReplicasByHub = { ...wp.replicasByHub };
       return wp.moved
         ? { ...w, currentHub: wp.hub, currentReplicasByHub, previousHub: w.currentHub, lastMoveMs: input.nowMs }

