@@ -11,7 +11,7 @@ import {
   type V1Deployment,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
-import { callApi, toApiError } from './errors.ts';
+import { callApi, KubeApiError, toApiError } from './errors.ts';
 import type { KubeObject } from './informer.ts';
 
 export const FIELD_MANAGER = 'westward';
@@ -164,20 +164,33 @@ export async function setFinalizer(
   let obj = options.current;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
+    let basedOn: string | undefined;
     try {
       obj ??= await callApi(() => target.read());
+      basedOn = obj.metadata?.resourceVersion;
       const ops = finalizerPatch(obj, finalizer, present);
       if (ops === undefined) return obj;
       return await callApi(() => target.jsonPatch(ops));
     } catch (err) {
       const apiError = toApiError(err);
       if (apiError.kind === 'NotFound' && !present) return undefined;
+      // The API server reports a failed `test` op as a plain 422 Invalid (reason Invalid, no
+      // details), like any invalid patch. Tell them apart by re-reading: if the object changed
+      // since the version we patched from, our guard fired and we retry; if not, it is invalid.
+      if (apiError.kind === 'Invalid') {
+        const fresh = await callApi(() => target.read());
+        if (fresh.metadata?.resourceVersion === basedOn) throw apiError;
+        lastError = apiError;
+        obj = fresh;
+        continue;
+      }
       if (apiError.retry !== 'quiet') throw apiError;
       lastError = apiError;
       obj = undefined;
     }
   }
-  throw toApiError(lastError);
+  // Still racing after several attempts: a conflict, requeued quietly by the controller.
+  throw new KubeApiError({ kind: 'Conflict', code: 409, message: 'finalizer update kept conflicting', cause: lastError });
 }
 
 /** A PatchTarget for a custom object. */

@@ -96,7 +96,9 @@ export function kindOf(code: number, reason: string | undefined, message: string
   if (code === 404) return 'NotFound';
   if (code === 409) return reason === 'AlreadyExists' ? 'AlreadyExists' : 'Conflict';
   if (code === 410) return 'Gone';
-  // A failed JSON-patch `test` op comes back as 422 too; it means "changed under us", not invalid.
+  // A failed JSON-patch `test` op means "changed under us", not invalid. kube-apiserver 1.33
+  // reports it as a bare 422 Invalid, so callers re-read to tell (see setFinalizer); the message
+  // check catches servers that say which op failed.
   if (code === 422) return /\btest(ing)?\b.*\bfailed\b|\btest operation\b/i.test(message) ? 'PatchTestFailed' : 'Invalid';
   if (code === 400) return 'BadRequest';
   if (code === 401) return 'Unauthorized';

@@ -79,8 +79,9 @@ describe('setFinalizer', () => {
         try {
           server = applyPatch(server, ops);
           return Promise.resolve(server);
-        } catch (e) {
-          return Promise.reject(new KubeApiError({ kind: 'PatchTestFailed', code: 422, message: (e as Error).message }));
+        } catch {
+          // What the API server really answers to a failed test op: a bare 422 Invalid.
+          return Promise.reject(new KubeApiError({ kind: 'Invalid', code: 422, message: 'the server rejected our request due to an error in our request' }));
         }
       },
     };
@@ -94,6 +95,20 @@ describe('setFinalizer', () => {
     // Already present: no write at all.
     await setFinalizer(target, 'westward.io/cleanup', true);
     expect(patches).toBe(2);
+  });
+
+  it('throws a 422 that is not caused by a concurrent change (object unchanged on re-read)', async () => {
+    const server: KubeObject = { metadata: { name: 'n', resourceVersion: '1' } };
+    let patches = 0;
+    const target: PatchTarget = {
+      read: () => Promise.resolve(structuredClone(server)),
+      jsonPatch: () => {
+        patches++;
+        return Promise.reject(new KubeApiError({ kind: 'Invalid', code: 422, message: 'invalid finalizer name' }));
+      },
+    };
+    await expect(setFinalizer(target, 'not a valid name', true)).rejects.toMatchObject({ kind: 'Invalid' });
+    expect(patches).toBe(1);
   });
 
   it('treats removal from an object that is gone as done', async () => {
