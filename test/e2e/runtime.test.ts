@@ -1,14 +1,15 @@
 // The runtime against the real local API server: informer, server-side apply, guarded
 // finalizer patches, events, leader election and the controller loop with its /metrics.
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, EventsV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { createRegistry } from '../../src/observability/metrics.ts';
 import { startObservabilityServer } from '../../src/observability/server.ts';
-import { applyDeployment, setFinalizer, workloadTarget, type ApplyConfiguration } from '../../src/runtime/apply.ts';
+import { applyCustomStatus, applyDeployment, customObjectTarget, setFinalizer, workloadTarget, type ApplyConfiguration } from '../../src/runtime/apply.ts';
 import { Controller } from '../../src/runtime/controller.ts';
 import { EventRecorder } from '../../src/runtime/events.ts';
-import { Informer, type KubeObject, type WatchLike } from '../../src/runtime/informer.ts';
+import { Informer, resourcePath, type KubeObject, type WatchLike } from '../../src/runtime/informer.ts';
+import { getJson } from '../../src/runtime/kube-http.ts';
 import { kubernetesLeaseStore, LeaderElector, type LeaseStore } from '../../src/runtime/leader.ts';
 import { createNamespace, eventually, kubeConfig, kubectl } from './support/kube.ts';
 
@@ -111,6 +112,35 @@ describe('informer', () => {
   });
 });
 
+describe('informer and 410 Gone', () => {
+  it('relists when the API server says its resourceVersion is too old', async () => {
+    const registry = createRegistry();
+    let lists = 0;
+    const path = `/api/v1/namespaces/${ns}/configmaps`;
+    const informer = new Informer<KubeObject>({
+      name: 'gone-test',
+      kubeConfig: kc,
+      path,
+      registry,
+      // The first list claims an ancient resourceVersion, as if the informer had been asleep.
+      list: async (opts) => {
+        lists++;
+        const page = (await getJson(kc, path, { ...opts })) as { items: KubeObject[]; metadata: { resourceVersion: string } };
+        return lists === 1 ? { ...page, metadata: { resourceVersion: '1' } } : page;
+      },
+    });
+    informer.start();
+    try {
+      await eventually('relisted after 410', () => Promise.resolve(lists >= 2 ? true : undefined), { timeoutMs: 15_000 });
+      const text = await registry.metrics();
+      expect(text).toMatch(/westward_informer_relists_total\{informer="gone-test",reason="gone"\} 1/);
+      expect(informer.lastResourceVersion()).not.toBe('1');
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
 const affinity = {
   nodeAffinity: {
     requiredDuringSchedulingIgnoredDuringExecution: {
@@ -190,6 +220,55 @@ describe('finalizers', () => {
     const removed = await setFinalizer(target, 'westward.io/cleanup', false, { current: added });
     expect(removed?.metadata?.finalizers).toEqual(['example.com/keep', 'example.com/second']);
     await kubectlOk(['-n', ns, 'patch', 'deployment', 'fin', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+  });
+});
+
+describe('custom resources', () => {
+  it('applies a FactoryWorkload status through /status, manages its finalizer, and informs on it', async () => {
+    const crd = await kubectl(['get', 'crd', 'factoryworkloads.westward.io']);
+    if (crd.code !== 0) await kubectlOk(['apply', '--server-side', '-f', 'crds/westward.io_factoryworkloads.yaml']);
+    await kubectlOk(['wait', '--for=condition=Established', 'crd/factoryworkloads.westward.io', '--timeout=30s']);
+    const fw = {
+      apiVersion: 'westward.io/v1alpha1',
+      kind: 'FactoryWorkload',
+      metadata: { name: 'weld-qc', namespace: ns },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'vision' },
+        factory: { region: 'guangdong' },
+        latencyBudgetMs: 45,
+        powerPerReplicaW: 700,
+      },
+    };
+    await kubectlOk(['apply', '--server-side', '--field-manager=gitops', '-f', '-'], JSON.stringify(fw));
+    const informer = new Informer({ name: 'factoryworkloads', kubeConfig: kc, path: resourcePath('westward.io', 'v1alpha1', 'factoryworkloads', ns) });
+    const seen: string[] = [];
+    informer.onChange((o) => seen.push(o.metadata?.resourceVersion ?? ''));
+    informer.start();
+    try {
+      await informer.waitForSync();
+      expect(informer.get(`${ns}/weld-qc`)).toBeDefined();
+      const custom = kc.makeApiClient(CustomObjectsApi);
+      const ref = { group: 'westward.io', version: 'v1alpha1', plural: 'factoryworkloads', kind: 'FactoryWorkload', namespace: ns, name: 'weld-qc' };
+      const status = { observedGeneration: 1, hub: 'gansu-qingyang', eligibleHubs: ['gansu-qingyang', 'ningxia-zhongwei'] };
+      const first = (await applyCustomStatus(custom, ref, status)) as { metadata: { resourceVersion: string }; status: typeof status; spec: unknown };
+      expect(first.status).toMatchObject(status);
+      expect(first.spec).toMatchObject(fw.spec);
+      const second = (await applyCustomStatus(custom, ref, status)) as { metadata: { resourceVersion: string } };
+      expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+      await eventually('status change seen by the informer', () =>
+        Promise.resolve(informer.get(`${ns}/weld-qc`)?.metadata?.resourceVersion === first.metadata.resourceVersion ? true : undefined),
+      { timeoutMs: 10_000 });
+
+      const target = customObjectTarget(custom, ref);
+      await kubectlOk(['-n', ns, 'patch', 'factoryworkload', 'weld-qc', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/keep"]}}']);
+      const added = await setFinalizer(target, 'westward.io/cleanup', true);
+      expect(added?.metadata?.finalizers).toEqual(['example.com/keep', 'westward.io/cleanup']);
+      const removed = await setFinalizer(target, 'westward.io/cleanup', false);
+      expect(removed?.metadata?.finalizers).toEqual(['example.com/keep']);
+      await kubectlOk(['-n', ns, 'patch', 'factoryworkload', 'weld-qc', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    } finally {
+      await informer.stop();
+    }
   });
 });
 
