@@ -65,6 +65,24 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
   };
 }
 
+/** The usual order for the operator: informers, then queues (drained), then lease, then servers. */
+export function operatorShutdownSteps(parts: {
+  informers?: readonly { stop(): Promise<void> }[];
+  controllers?: readonly { stop(options?: { drain?: boolean }): Promise<void> }[];
+  elector?: { stop(): Promise<void> };
+  servers?: readonly { close(): Promise<void> }[];
+}): ShutdownStep[] {
+  const all = async (ps: Promise<unknown>[]): Promise<void> => {
+    await Promise.all(ps);
+  };
+  return [
+    { name: 'informers', run: () => all((parts.informers ?? []).map((i) => i.stop())) },
+    { name: 'queues', run: () => all((parts.controllers ?? []).map((c) => c.stop({ drain: true }))), timeoutMs: 20_000 },
+    { name: 'lease', run: () => all(parts.elector === undefined ? [] : [parts.elector.stop()]) },
+    { name: 'servers', run: () => all((parts.servers ?? []).map((s) => s.close())) },
+  ];
+}
+
 async function runStep(step: ShutdownStep, logger: Logger | undefined): Promise<boolean> {
   const timeoutMs = step.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
