@@ -22,7 +22,10 @@ type HeldBy =
   | { kind: 'budget'; hub: string | null }
   | { kind: 'noGreenerHub' };
 
-type Status = { kind: 'free'; forced: ForcedBy | null } | { kind: 'pinned'; heldBy: HeldBy };
+type Status =
+  | { kind: 'free'; forced: ForcedBy | null }
+  /** transient: set by the rules before a round from the budget as it stands, and re-decided each round */
+  | { kind: 'pinned'; heldBy: HeldBy; transient?: boolean };
 
 interface Entry {
   w: PlannerWorkload;
@@ -48,6 +51,7 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
   const active = entries.filter((e) => e.w.replicas > 0);
   let budget = budgetState(ctx, countBudget(ctx, [], new Map()), new Set());
   let reopenings = 0;
+  let rounds = 0;
   for (;;) {
     restrictToAllowedMoves(ctx, active, budget);
     const { hubStates, pinned, spill } = pinWhereTheyRun(ctx, active);
@@ -57,18 +61,95 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
     budget = budgetState(ctx, usage, accepted);
     if (held.length === 0) {
       // Held for a budget that the final moves do not use after all: give them another look.
-      const stale = reopenings < maxReopenings ? active.filter((e) => heldByStaleBudget(e, budget)) : [];
+      const stale = active.filter((e) => heldByStaleBudget(e, budget));
       if (stale.length === 0) return assemble(ctx, entries, allocation, pinned);
+      if (reopenings >= maxReopenings) {
+        // Reopening can cycle (two moves that only work together, one budget slot): settle the
+        // rest one workload at a time against the final plan.
+        moveStaleHoldsAlone(ctx, active, stale, allocation, pinned, usage);
+        return assemble(ctx, entries, allocation, pinned);
+      }
       reopenings++;
       for (const e of stale) e.status = { kind: 'free', forced: null };
       continue;
     }
-    for (const { entry: e, heldBy } of held) e.status = { kind: 'pinned', heldBy };
+    rounds++;
+    for (const { entry: e, heldBy } of held) {
+      // Blocked only by the budget of the hub it would go to: it may still go elsewhere, and
+      // the next round keeps it off the hubs whose budget is used.
+      const elsewhere = heldBy.kind === 'budget' && heldBy.hub !== null && heldBy.hub !== e.w.currentHub && rounds < maxRounds;
+      if (!elsewhere) e.status = { kind: 'pinned', heldBy };
+    }
   }
 }
 
+/** After this many rounds every held move is pinned where it runs, so planning always ends. */
+const maxRounds = 16;
+
 /** Bounds the passes that revisit budget holds; each pass can only move more workloads. */
 const maxReopenings = 4;
+
+/**
+ * Each workload still held for a budget that is not used: moved alone, all else fixed, to the
+ * eligible hub that passes the rules, has room for all its replicas and lowers the emissions
+ * most; or left where it is.
+ */
+function moveStaleHoldsAlone(ctx: Context, active: Entry[], stale: Entry[], allocation: Allocation, pinned: Allocation, usage: BudgetUsage): void {
+  const limits = ctx.input.limits;
+  const residual: Resources[] = ctx.hubs.map((h) => ({ ...h.free }));
+  const powerW = ctx.hubs.map(() => 0);
+  for (const e of active) {
+    const byHub = merged(pinned.get(e.w.key), allocation.get(e.w.key));
+    for (const h of e.eligible) {
+      const n = byHub[h] ?? 0;
+      const room = residual[h];
+      if (n === 0 || room === undefined) continue;
+      take(room, e.w.perReplica, n);
+      powerW[h] = (powerW[h] ?? 0) + n * e.w.powerPerReplicaW;
+    }
+  }
+  const grams = (h: number, w: number): number => {
+    const curve = ctx.curves[h];
+    return curve === undefined ? 0 : emissionsG(curve, w);
+  };
+  for (const e of stale) {
+    const from = e.current;
+    const byHub = pinned.get(e.w.key);
+    if (from === null || byHub === undefined || (byHub[from] ?? 0) !== e.w.replicas) continue;
+    const fromName = ctx.hubs[from]?.name ?? '';
+    if (usage.total >= limits.maxConcurrentMoves || (usage.perHub.get(fromName) ?? 0) >= limits.maxConcurrentMovesPerHub) continue;
+    const leaveW = e.w.replicas * e.w.powerPerReplicaW;
+    const saved = grams(from, powerW[from] ?? 0) - grams(from, (powerW[from] ?? 0) - leaveW);
+    let best: { hub: number; delta: number } | null = null;
+    for (const h of e.eligible) {
+      const name = ctx.hubs[h]?.name ?? '';
+      const room = residual[h];
+      if (h === from || room === undefined || !passesGain(gainOf(ctx, e, from, h), e.w.minImprovement)) continue;
+      if ((usage.perHub.get(name) ?? 0) >= limits.maxConcurrentMovesPerHub) continue;
+      if (replicasThatFit(room, e.w.perReplica, e.w.replicas) < e.w.replicas) continue;
+      const delta = grams(h, (powerW[h] ?? 0) + leaveW) - grams(h, powerW[h] ?? 0) - saved;
+      // The optimiser moves only for a real saving; rounding noise is no reason to roll out.
+      if (delta < -1e-6 * Math.max(1, saved) && (best === null || delta < best.delta)) best = { hub: h, delta };
+    }
+    if (best === null) continue;
+    const to = best.hub;
+    const toName = ctx.hubs[to]?.name ?? '';
+    const fromRoom = residual[from];
+    const toRoom = residual[to];
+    if (fromRoom !== undefined) take(fromRoom, e.w.perReplica, -e.w.replicas);
+    if (toRoom !== undefined) take(toRoom, e.w.perReplica, e.w.replicas);
+    powerW[from] = (powerW[from] ?? 0) - leaveW;
+    powerW[to] = (powerW[to] ?? 0) + leaveW;
+    const moved = new Array<number>(ctx.hubs.length).fill(0);
+    moved[to] = e.w.replicas;
+    pinned.delete(e.w.key);
+    allocation.set(e.w.key, moved);
+    e.status = { kind: 'free', forced: null };
+    usage.total++;
+    usage.perHub.set(fromName, (usage.perHub.get(fromName) ?? 0) + 1);
+    usage.perHub.set(toName, (usage.perHub.get(toName) ?? 0) + 1);
+  }
+}
 
 function heldByStaleBudget(e: Entry, budget: BudgetState): boolean {
   if (e.status.kind !== 'pinned' || e.status.heldBy.kind !== 'budget') return false;
@@ -104,16 +185,17 @@ function passesGain(gain: number, minImprovement: number): boolean {
 function restrictToAllowedMoves(ctx: Context, active: Entry[], budget: BudgetState): void {
   for (const e of active) {
     e.allowed = e.eligible;
+    if (e.status.kind === 'pinned' && e.status.transient === true) e.status = { kind: 'free', forced: null };
     if (e.status.kind !== 'free' || e.status.forced !== null || e.current === null) continue;
     const current = e.current;
     const currentName = ctx.hubs[current]?.name ?? '';
     const ownBudget = budget.accepted.has(e.w.key);
     if (!ownBudget && budget.full) {
-      e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: null } };
+      e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: null }, transient: true };
       continue;
     }
     if (!ownBudget && budget.closed.has(currentName)) {
-      e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: currentName } };
+      e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: currentName }, transient: true };
       continue;
     }
     let bestGain = -Infinity;
@@ -134,9 +216,9 @@ function restrictToAllowedMoves(ctx: Context, active: Entry[], budget: BudgetSta
       else allowed.push(h);
     }
     if (allowed.length > 1) e.allowed = allowed;
-    else if (closedTarget !== null) e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: closedTarget } };
-    else if (bestGain > 0) e.status = { kind: 'pinned', heldBy: { kind: 'minImprovement', gain: bestGain } };
-    else e.status = { kind: 'pinned', heldBy: { kind: 'noGreenerHub' } };
+    else if (closedTarget !== null) e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: closedTarget }, transient: true };
+    else if (bestGain > 0) e.status = { kind: 'pinned', heldBy: { kind: 'minImprovement', gain: bestGain }, transient: true };
+    else e.status = { kind: 'pinned', heldBy: { kind: 'noGreenerHub' }, transient: true };
   }
 }
 

@@ -8,6 +8,23 @@ import type { Plan, PlanInput } from '../../../src/placement/types.ts';
 import { generateInstance, shapes } from './instances.ts';
 import { afterPlan, shareOver } from './oracle.ts';
 
+const options = {
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  hubs: fc.integer({ min: 1, max: 6 }),
+  workloads: fc.integer({ min: 0, max: 25 }),
+  slots: fc.integer({ min: 1, max: 8 }),
+  maxReplicas: fc.integer({ min: 1, max: 5 }),
+  regions: fc.integer({ min: 1, max: 3 }),
+  renewableMWHubs: fc.double({ min: 0, max: 1, noNaN: true }),
+  capacityFactor: fc.double({ min: 0.2, max: 2, noNaN: true }),
+  hysteresis: fc.boolean(),
+};
+
+/** one replica shape: where the optimiser is exact */
+const singleShapeInstances = fc
+  .record({ ...options, shapes: fc.constantFrom([shapes.gpu1], [shapes.gpu2], [shapes.cpu]) })
+  .map((o) => generateInstance({ ...o, shapes: [...o.shapes] }));
+
 const instances = fc
   .record({
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
@@ -151,18 +168,18 @@ describe.each(planners)('%s planner', (_name, planner) => {
 });
 
 describe('optimal planner, again', () => {
-  it('moves nothing when planning again from the planned state (the greedy baseline makes no such promise)', () => {
+  // With mixed replica shapes the optimiser is a heuristic (docs/planner.md), and a re-plan may
+  // find a strictly better packing; the greedy baseline makes no such promise at all.
+  it('moves nothing when planning again from the planned state', () => {
     fc.assert(
-      fc.property(instances, (input) => {
+      fc.property(singleShapeInstances, (input) => {
         const first = plan(input);
         const second = plan(afterPlan(input, first));
         expect(second.workloads.filter((wp) => wp.moved).map((wp) => wp.reason)).toEqual([]);
-        // A workload left without room may find some when mixed replica shapes pack differently
-        // around the new pins; every placed workload keeps its hub.
         const hubOf = new Map(first.workloads.map((wp) => [wp.key, wp.hub]));
-        for (const wp of second.workloads) if (hubOf.get(wp.key) != null) expect(wp.hub).toBe(hubOf.get(wp.key));
+        for (const wp of second.workloads) expect(wp.hub).toBe(hubOf.get(wp.key));
       }),
-      runs,
+      { numRuns: 400 },
     );
   });
 });
