@@ -77,9 +77,15 @@ describe('operator', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await operator?.stop();
+    // The operator removes its finalizers as the namespaces go, so it runs until they are gone.
+    operator ??= await operatorFor(...namespaces);
     for (const ns of namespaces) await core.deleteNamespace({ name: ns }).catch(() => undefined);
-    await scenario.teardown();
+    await eventually('test namespaces gone', async () => {
+      const left = await core.listNamespace();
+      return left.items.some((n) => namespaces.includes(n.metadata?.name ?? '')) ? undefined : true;
+    }, { timeoutMs: 90_000 }).catch(() => undefined);
+    await operator.stop();
+    await (scenario as Scenario | undefined)?.teardown();
   }, 120_000);
 
   it('lands pods only in the greenest eligible hub, never in a greener hub beyond the latency budget', async () => {

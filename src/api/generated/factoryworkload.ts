@@ -270,4 +270,10 @@ export interface FactoryWorkloadStatusAvoidedEmissions {
    * @format date-time
    */
   since?: string;
+  /**
+   * Time up to which energy has been counted; the record advances in fixed steps, so a reconcile
+   * between steps writes nothing.
+   * @format date-time
+   */
+  accountedUntil?: string;
 }

@@ -20,7 +20,6 @@ export const factoryWorkloadSchema: OpenApiSchema = {
       "type": "string"
     },
     "metadata": {
-      "description": "Standard object metadata.",
       "type": "object"
     },
     "spec": {
@@ -369,6 +368,11 @@ export const factoryWorkloadSchema: OpenApiSchema = {
               "description": "When counting started.",
               "type": "string",
               "format": "date-time"
+            },
+            "accountedUntil": {
+              "description": "Time up to which energy has been counted; the record advances in fixed steps, so a reconcile between steps writes nothing.",
+              "type": "string",
+              "format": "date-time"
             }
           }
         }
@@ -401,7 +405,6 @@ export const hubSchema: OpenApiSchema = {
       "type": "string"
     },
     "metadata": {
-      "description": "Standard object metadata.",
       "type": "object"
     },
     "spec": {

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Hub } from '../../api/index.ts';
 import { ForecastError } from '../../forecast/errors.ts';
 import { hubRequestFromManifest } from '../../forecast/hub-manifest.ts';
-import { ForecastPoller, startForecastPolling, type EffectiveForecast } from '../../forecast/poller.ts';
+import { ForecastPoller, type EffectiveForecast } from '../../forecast/poller.ts';
 import type { Credentials, HubForecastRequest } from '../../forecast/request.ts';
 import type { FetchForecasts } from '../../forecast/source.ts';
 import type { Forecast, ProviderName } from '../../forecast/types.ts';
@@ -39,7 +39,9 @@ export class HubForecasts {
   readonly #secretRefs = new Map<string, { namespace: string; name: string; key: string }>();
   readonly #maxStaleness = new Map<string, number>();
   readonly #fetches;
-  #stop: (() => void) | undefined;
+  #running = false;
+  #polling = false;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: HubForecastsOptions) {
     this.#opts = options;
@@ -71,6 +73,8 @@ export class HubForecasts {
     }
     this.#poller.setHubs(requests);
     for (const hub of hubs) this.#restoreFromStatus(hub);
+    // A new hub is due at once; do not wait for the timer set before it existed.
+    this.#schedule();
   }
 
   /** A restarted operator takes up the forecast its predecessor wrote, instead of refetching. */
@@ -115,16 +119,36 @@ export class HubForecasts {
   }
 
   start(): void {
-    this.#stop ??= startForecastPolling(this.#poller, {
-      now: this.#opts.now,
-      onPolled: this.#opts.onPolled,
-      onError: (error) => { this.#opts.logger.error({ err: (error as Error).message }, 'Forecast poll failed'); },
-    });
+    this.#running = true;
+    this.#schedule();
   }
 
   stop(): void {
-    this.#stop?.();
-    this.#stop = undefined;
+    this.#running = false;
+    clearTimeout(this.#timer);
+  }
+
+  /** Sleeps until the next hub is due (recomputed whenever the set of hubs changes). */
+  #schedule(): void {
+    if (!this.#running || this.#polling) return;
+    clearTimeout(this.#timer);
+    const next = this.#poller.nextDueAtMs();
+    if (next === null) return;
+    this.#timer = setTimeout(() => void this.#tick(), Math.max(0, next - this.#opts.now()));
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#polling = true;
+    try {
+      const polled = await this.#poller.poll();
+      if (polled.length > 0) this.#opts.onPolled(polled);
+    } catch (error) {
+      this.#opts.logger.error({ err: (error as Error).message }, 'Forecast poll failed');
+    } finally {
+      this.#polling = false;
+      this.#schedule();
+    }
   }
 
   /** Credentials are read from Secrets at fetch time, never kept beyond one fetch. */

@@ -1,5 +1,6 @@
 // Runs the real operator (`node src/main.ts`) as a child process against the local cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { kubeconfigPath } from './kube.ts';
 
@@ -37,6 +38,10 @@ export async function startOperator(flags: OperatorFlags = {}): Promise<Operator
   ];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  // Kept beside the cluster's own logs for a look after a failed run.
+  const logDir = path.join(root, '.cluster', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `operator-${Date.now()}-${String(child.pid)}.log`);
   let exited = false;
   const exit = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => {
@@ -50,6 +55,7 @@ export async function startOperator(flags: OperatorFlags = {}): Promise<Operator
     }, 60_000);
     const onLine = (line: string): void => {
       lines.push(line);
+      appendFileSync(logFile, line + '\n');
       if (lines.length > 20_000) lines.splice(0, 10_000);
       if (line.includes('"msg":"Operator started"')) {
         clearTimeout(timer);

@@ -28,7 +28,7 @@ export interface Scenario {
 const api = { group: 'westward.io', version: 'v1alpha1' };
 
 export async function applyCrds(): Promise<void> {
-  await kubectlOk(['apply', '--server-side', '-f', 'crds/']);
+  await kubectlOk(['apply', '--server-side', '-f', 'crds/westward.io_hubs.yaml', '-f', 'crds/westward.io_factoryworkloads.yaml']);
   await kubectlOk(['wait', '--for', 'condition=Established', 'crd/hubs.westward.io', 'crd/factoryworkloads.westward.io', '--timeout=60s']);
 }
 
