@@ -50,7 +50,6 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
   const entries = [...input.workloads].sort(byKey).map((w) => entry(ctx, w));
   const active = entries.filter((e) => e.w.replicas > 0);
   let budget = budgetState(ctx, countBudget(ctx, [], new Map()), new Set());
-  let reopenings = 0;
   let rounds = 0;
   for (;;) {
     restrictToAllowedMoves(ctx, active, budget);
@@ -58,20 +57,20 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
     const movable = active.filter((e) => e.status.kind === 'free');
     const allocation = allocate(hubStates, [...movable.map(toFree), ...spill]);
     const { held, usage, accepted } = judgeMoves(ctx, movable, allocation);
-    budget = budgetState(ctx, usage, accepted);
+    const fresh = budgetState(ctx, usage, accepted);
+    // While moves are still being held, what the budget closes stays closed, so rounds narrow
+    // down instead of swinging back and forth.
+    budget =
+      held.length === 0
+        ? fresh
+        : { full: budget.full || fresh.full, closed: new Set([...budget.closed, ...fresh.closed]), accepted: fresh.accepted };
     if (held.length === 0) {
-      // Held for a budget that the final moves do not use after all: give them another look.
-      const stale = active.filter((e) => heldByStaleBudget(e, budget));
-      if (stale.length === 0) return assemble(ctx, entries, allocation, pinned);
-      if (reopenings >= maxReopenings) {
-        // Reopening can cycle (two moves that only work together, one budget slot): settle the
-        // rest one workload at a time against the final plan.
-        moveStaleHoldsAlone(ctx, active, stale, allocation, pinned, usage);
-        return assemble(ctx, entries, allocation, pinned);
-      }
-      reopenings++;
-      for (const e of stale) e.status = { kind: 'free', forced: null };
-      continue;
+      // Held for a budget the final moves may not use after all (two moves that only worked
+      // together, one budget slot; a hub closed in an earlier round): each is settled on its
+      // own against the final plan.
+      const stale = active.filter((e) => e.status.kind === 'pinned' && e.status.heldBy.kind === 'budget');
+      moveStaleHoldsAlone(ctx, active, stale, allocation, pinned, usage);
+      return assemble(ctx, entries, allocation, pinned);
     }
     rounds++;
     for (const { entry: e, heldBy } of held) {
@@ -85,9 +84,6 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
 
 /** After this many rounds every held move is pinned where it runs, so planning always ends. */
 const maxRounds = 16;
-
-/** Bounds the passes that revisit budget holds; each pass can only move more workloads. */
-const maxReopenings = 4;
 
 /**
  * Each workload still held for a budget that is not used: moved alone, all else fixed, to the
@@ -151,11 +147,6 @@ function moveStaleHoldsAlone(ctx: Context, active: Entry[], stale: Entry[], allo
   }
 }
 
-function heldByStaleBudget(e: Entry, budget: BudgetState): boolean {
-  if (e.status.kind !== 'pinned' || e.status.heldBy.kind !== 'budget') return false;
-  const hub = e.status.heldBy.hub;
-  return hub === null ? !budget.full : !budget.closed.has(hub);
-}
 
 /** What the move budget still allows after a round. */
 interface BudgetState {
