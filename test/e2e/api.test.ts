@@ -27,6 +27,10 @@ beforeAll(async () => {
   namespace = await createNamespace('api');
 });
 
+afterAll(async () => {
+  await kubectl(['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
+});
+
 describe('samples', () => {
   afterAll(async () => {
     await kubectl(['delete', '-k', path.join(root, 'config/samples'), '--wait=false', '--ignore-not-found']);
