@@ -33,7 +33,8 @@ afterAll(async () => {
 
 describe('samples', () => {
   afterAll(async () => {
-    await kubectl(['delete', '-k', path.join(root, 'config/samples'), '--wait=false', '--ignore-not-found']);
+    // Wait, so that a run right after this one does not meet its namespaces still terminating.
+    await kubectl(['delete', '-k', path.join(root, 'config/samples'), '--ignore-not-found', '--timeout=120s']);
   });
 
   it('are all accepted by the API server', async () => {
