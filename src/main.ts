@@ -69,4 +69,10 @@ const operator = await runOperator({
   accountingStepMs: parseDuration(flags.accountingStep),
 });
 logger.info({ metrics: operator.metricsUrl, health: operator.healthUrl }, 'Operator started');
-installShutdown({ logger, steps: [{ name: 'operator', run: operator.stop, timeoutMs: 20_000 }] });
+// Exit once shut down: the lease is released, and watches or sockets left open must not keep a
+// terminated replica alive.
+installShutdown({
+  logger,
+  steps: [{ name: 'operator', run: operator.stop, timeoutMs: 20_000 }],
+  exit: (code) => process.exit(code),
+});

@@ -170,6 +170,9 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     .watch(informers.deployments, workloadsTargeting('Deployment'))
     .watch(informers.statefulSets, workloadsTargeting('StatefulSet'));
 
+  informers.factoryWorkloads.onChange((fw) => {
+    state.observed(`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`, fw.metadata?.resourceVersion);
+  });
   for (const informer of Object.values(informers) as Informer[]) informer.start();
 
   let leading = false;
@@ -220,7 +223,10 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     stop: async () => {
       stopping = true;
       forecasts.stop();
-      await Promise.all([hubController.stop({ drain: false }), planController.stop({ drain: false }), workloadController.stop({ drain: true })]);
+      // A reconcile stuck on a slow API call must not hold the pod past its grace period.
+      await withinMs(10_000, Promise.all([hubController.stop({ drain: false }), planController.stop({ drain: false }), workloadController.stop({ drain: true })]), () => {
+        logger.warn('Controllers did not stop within 10 s; going on with shutdown');
+      });
       await Promise.all((Object.values(informers) as Informer[]).map((i) => i.stop()));
       await elector?.stop();
       await worker.close();
@@ -228,4 +234,15 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       if (healthServer !== metricsServer) await healthServer.close();
     },
   };
+}
+
+async function withinMs(ms: number, work: Promise<unknown>, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('timeout');
+    }, ms);
+  });
+  if ((await Promise.race([work.then(() => 'done' as const), timeout])) === 'timeout') onTimeout();
+  clearTimeout(timer);
 }

@@ -19,7 +19,9 @@ export interface PlannerWorker {
 
 /** A long-lived planner thread for the operator: one per process, reused every tick. */
 export function createPlannerWorker(): PlannerWorker {
-  const worker = new Worker(new URL('./plan-worker.ts', import.meta.url));
+  // Beside this module: plan-worker.ts when Node runs the sources, plan-worker.js when built.
+  const entry = import.meta.url.endsWith('.ts') ? './plan-worker.ts' : './plan-worker.js';
+  const worker = new Worker(new URL(entry, import.meta.url));
   const pending = new Map<number, { resolve: (plan: Plan) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   const failAll = (error: Error): void => {

@@ -135,7 +135,9 @@ wait_healthy kube-scheduler "https://127.0.0.1:$sched_port/healthz" -k
 
 start kwok "$kwok_bin" --kubeconfig "$kubeconfig" --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-  --server-address "127.0.0.1:$kwok_port" --node-ip 127.0.0.1
+  --server-address "127.0.0.1:$kwok_port" --node-ip 127.0.0.1 \
+  `# heartbeats through node Leases, as kubelets do, so node-lifecycle sees them alive` \
+  --node-lease-duration-seconds 40
 wait_healthy kwok "http://127.0.0.1:$kwok_port/healthz"
 
 current=""

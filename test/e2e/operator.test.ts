@@ -302,6 +302,7 @@ describe('operator', () => {
     const deploymentAfter = await apps.readNamespacedDeployment({ namespace: ns, name: 'sorter' });
     const fwAfter = await getWorkload(ns, 'sorter');
     expect(deploymentAfter.metadata?.resourceVersion).toBe(deployment.metadata?.resourceVersion);
+    expect(fwAfter.status).toEqual(fw.status);
     expect(fwAfter.metadata?.resourceVersion).toBe(fw.metadata?.resourceVersion);
     expect(operator.logs().some((l) => l.includes('Patched node affinity'))).toBe(false);
   }, 120_000);

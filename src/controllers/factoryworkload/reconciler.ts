@@ -104,7 +104,10 @@ export function createFactoryWorkloadReconciler(
     const previous = fw.status;
     if (!target) {
       const { status, changed } = targetMissingStatus(previous, fw.metadata?.generation, now, `${fw.spec.targetRef.kind} ${fw.spec.targetRef.name}`);
-      if (changed) await applyCustomStatus(ctx.custom, ref, status as Record<string, unknown>);
+      if (changed) {
+        const written = (await applyCustomStatus(ctx.custom, ref, status as Record<string, unknown>)) as { metadata?: { resourceVersion?: string } };
+        state.expect(key, written.metadata?.resourceVersion, now.getTime());
+      }
       if (conditionOf(previous?.conditions, 'TargetFound')?.status !== 'False') {
         await ctx.events.record({ regarding, type: 'Warning', reason: 'TargetNotFound', action: 'Place', note: `${fw.spec.targetRef.kind} ${namespace}/${fw.spec.targetRef.name} not found` });
       }
@@ -112,9 +115,12 @@ export function createFactoryWorkloadReconciler(
     }
 
     const entry = state.entries.get(key);
-    if (!entry) {
+    // Act only on a plan made from the version of this workload we see, and only once the
+    // cache shows our own last write: a plan from before it would undo what we just did.
+    if (state.awaiting(key, now.getTime())) return { requeueAfterMs: 200 };
+    if (!entry || state.basis.get(key) !== fw.metadata?.resourceVersion) {
       options.requestPlan();
-      return { requeueAfterMs: 2_000 };
+      return { requeueAfterMs: 1_000 };
     }
     const eligibleHubs = state.eligible.get(key) ?? [];
     const terms: HubSelectorTerm[] = [];
@@ -189,7 +195,8 @@ export function createFactoryWorkloadReconciler(
       freshness,
     });
     if (changed) {
-      await applyCustomStatus(ctx.custom, ref, status as Record<string, unknown>);
+      const written = (await applyCustomStatus(ctx.custom, ref, status as Record<string, unknown>)) as { metadata?: { resourceVersion?: string } };
+      state.expect(key, written.metadata?.resourceVersion, now.getTime());
       await announce(ctx, regarding, previous, status);
     }
     expectedShare.set({ namespace, name }, entry.expected.renewableShare);

@@ -90,6 +90,8 @@ export function gather(g: GatherInput): Gathered {
       lastMoveMs: Number.isFinite(lastMoveMs) ? lastMoveMs : null,
     });
     if (lastMove?.from) w.previousHub = lastMove.from;
+    const replicasByHub = fw.status?.replicasByHub;
+    if (w.currentHub !== null && replicasByHub && Object.keys(replicasByHub).length > 0) w.currentReplicasByHub = { ...replicasByHub };
     workloads.push(w);
     eligible.set(w.key, w.eligibleHubs);
     // A placed workload whose target is still rolling out does not move again until it is done.

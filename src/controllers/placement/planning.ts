@@ -28,7 +28,37 @@ export class PlacementState {
   computedAtMs: number | undefined;
   /** workloads written by a move whose target has not observed it yet: key → generation */
   readonly pendingRollouts = new Map<string, number>();
+  /** the FactoryWorkload version each plan entry was made from */
+  basis = new Map<string, string>();
+  /**
+   * Our own FactoryWorkload writes the cache has not shown yet: key → resourceVersion. Until
+   * the watch delivers that version the cache is older than the API's answer, and neither the
+   * planner nor the reconciler may act on it (client-go's "expectations").
+   */
+  readonly expected = new Map<string, { resourceVersion: string; atMs: number }>();
+
+  expect(key: string, resourceVersion: string | undefined, nowMs: number): void {
+    if (resourceVersion) this.expected.set(key, { resourceVersion, atMs: nowMs });
+  }
+
+  /** Called for every FactoryWorkload the watch delivers. */
+  observed(key: string, resourceVersion: string | undefined): void {
+    if (this.expected.get(key)?.resourceVersion === resourceVersion) this.expected.delete(key);
+  }
+
+  /** True while a write of ours is not in the cache yet (given up after a while, to self-heal). */
+  awaiting(key: string, nowMs: number): boolean {
+    const e = this.expected.get(key);
+    if (!e) return false;
+    if (nowMs - e.atMs > expectationTimeoutMs) {
+      this.expected.delete(key);
+      return false;
+    }
+    return true;
+  }
 }
+
+const expectationTimeoutMs = 30_000;
 
 export function targetOf(ctx: OperatorContext, fw: FactoryWorkload): Target | undefined {
   const ns = fw.metadata?.namespace ?? '';
@@ -62,7 +92,11 @@ export function createPlanningReconciler(
       return { requeueAfterMs: 1_000 };
     }
     const nowMs = ctx.clock.now();
-    const workloads = ctx.informers.factoryWorkloads.list().filter((fw) => inScope(options, fw));
+    const all = ctx.informers.factoryWorkloads.list().filter((fw) => inScope(options, fw));
+    const keyOf = (fw: FactoryWorkload): string => `${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`;
+    // A workload whose own write has not reached the cache is planned next time.
+    if (all.some((fw) => state.awaiting(keyOf(fw), nowMs))) return { requeueAfterMs: 200 };
+    const workloads = all;
     // A pending rollout ends when the target's controller has seen our write.
     for (const [key, generation] of state.pendingRollouts) {
       const fw = ctx.informers.factoryWorkloads.get(key);
@@ -85,10 +119,11 @@ export function createPlanningReconciler(
     duration.observe((performance.now() - started) / 1000);
 
     state.entries = new Map(plan.workloads.map((w) => [w.key, w]));
+    state.basis = new Map(workloads.map((fw) => [keyOf(fw), fw.metadata?.resourceVersion ?? '']));
     state.eligible = gathered.eligible;
     state.hubNow = gathered.hubNow;
     state.computedAtMs = nowMs;
-    for (const fw of workloads) enqueueWorkload(`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`);
+    for (const fw of workloads) enqueueWorkload(keyOf(fw));
     ctx.logger.debug({ workloads: plan.workloads.length, moves: plan.workloads.filter((w) => w.moved).length }, 'Planned');
     return { requeueAfterMs: options.intervalMs };
   };
