@@ -14,6 +14,16 @@ export interface FreeWorkload {
   stayHub: number | null;
   /** replicas running now per hub index, among `eligible`: allocators keep them there on ties */
   staying: Map<number, number>;
+  /**
+   * replicas that run somewhere now and so are placed before new ones (default: those in
+   * `staying`); more than `staying` when a workload must leave a hub it runs in
+   */
+  running?: number;
+}
+
+/** Replicas of the workload that run now, placed before any new replica. */
+export function runningNow(w: FreeWorkload): number {
+  return w.running ?? [...w.staying.values()].reduce((a, b) => a + b, 0);
 }
 
 export interface HubState {

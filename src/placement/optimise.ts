@@ -2,7 +2,7 @@
 // workloads (same eligible hubs) to hubs, whose arcs to the sink carry the hub's convex
 // marginal carbon cost. See docs/planner.md for the formulation and what "exact" covers.
 import type { Allocation, Allocator, FreeWorkload, HubState } from './allocation.ts';
-import { replicasThatFit, shapeKey, take } from './allocation.ts';
+import { replicasThatFit, runningNow, shapeKey, take } from './allocation.ts';
 import { marginalSegments } from './hub-cost.ts';
 import { addArc, createNetwork, flowOn, minCostFlow } from './min-cost-flow.ts';
 
@@ -72,6 +72,8 @@ interface Group {
   eligible: number[];
   members: FreeWorkload[];
   replicas: number;
+  /** replicas of members that run now, placed before new ones */
+  running: number;
   /** replicas of members that run in each hub now (stay candidates) */
   staying: Map<number, number>;
 }
@@ -82,11 +84,12 @@ function groupByEligibleHubs(members: readonly FreeWorkload[]): Group[] {
     const key = w.eligible.join(',');
     let group = groups.get(key);
     if (group === undefined) {
-      group = { eligible: w.eligible, members: [], replicas: 0, staying: new Map() };
+      group = { eligible: w.eligible, members: [], replicas: 0, running: 0, staying: new Map() };
       groups.set(key, group);
     }
     group.members.push(w);
     group.replicas += w.replicas;
+    group.running += Math.min(w.replicas, runningNow(w));
     for (const [h, n] of w.staying) group.staying.set(h, (group.staying.get(h) ?? 0) + n);
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
@@ -122,9 +125,8 @@ function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Al
   const arcs: { stay: number; move: number; hub: number }[][] = [];
   groups.forEach((group, g) => {
     // Replicas already running get room before new ones: a newcomer never evicts them.
-    const running = [...group.staying.values()].reduce((a, b) => a + b, 0);
-    addArc(net, source, groupNode(g), running, 0);
-    addArc(net, source, groupNode(g), group.replicas - running, newcomerCost);
+    addArc(net, source, groupNode(g), group.running, 0);
+    addArc(net, source, groupNode(g), group.replicas - group.running, newcomerCost);
     arcs.push(
       group.eligible
         .filter((h) => (capacity[h] ?? 0) > 0)
@@ -188,7 +190,8 @@ export function splitAmongMembers(
     }
   });
   // Workloads already running first, so newcomers never take the place of a running one.
-  const order = members.map((_, i) => i).sort((a, b) => Number((members[b]?.staying.size ?? 0) > 0) - Number((members[a]?.staying.size ?? 0) > 0) || a - b);
+  const runs = members.map((w) => runningNow(w) > 0);
+  const order = members.map((_, i) => i).sort((a, b) => Number(runs[b] ?? false) - Number(runs[a] ?? false) || a - b);
   for (const i of order) {
     const w = members[i];
     if (w === undefined) continue;

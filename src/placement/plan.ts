@@ -5,6 +5,8 @@
 // remaining move passes the rules.
 import type { Allocation, Allocator, FreeWorkload, HubState } from './allocation.ts';
 import { replicasThatFit, take } from './allocation.ts';
+import type { Displacement, Needy, Resident } from './displace.ts';
+import { chooseDisplacements } from './displace.ts';
 import { costCurve, emissionsG } from './hub-cost.ts';
 import { optimalAllocator } from './optimise.ts';
 import type { ForcedBy } from './reasons.ts';
@@ -22,8 +24,16 @@ type HeldBy =
   | { kind: 'budget'; hub: string | null }
   | { kind: 'noGreenerHub' };
 
+/** A workload sent off its hub because another one has nowhere else to go (see `giveWay`). */
+interface Displaced {
+  from: number;
+  neededBy: string;
+  /** the needy workload may use no other hub at all (rather than none with room) */
+  onlyHub: boolean;
+}
+
 type Status =
-  | { kind: 'free'; forced: ForcedBy | null }
+  | { kind: 'free'; forced: ForcedBy | 'displaced' | null; displaced?: Displaced }
   /** transient: set by the rules before a round from the budget as it stands, and re-decided each round */
   | { kind: 'pinned'; heldBy: HeldBy; transient?: boolean };
 
@@ -51,6 +61,11 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
   const active = entries.filter((e) => e.w.replicas > 0);
   let budget = budgetState(ctx, countBudget(ctx, [], new Map()), new Set());
   let rounds = 0;
+  // Giving way: the last settled plan, and the displacements being tried on top of it.
+  let settled: Settled | null = null;
+  let trial: Displacement[] | null = null;
+  const givenUp = new Set<string>();
+  let trials = 0;
   for (;;) {
     restrictToAllowedMoves(ctx, active, budget);
     const { hubStates, pinned, spill } = pinWhereTheyRun(ctx, active);
@@ -65,12 +80,41 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
         ? fresh
         : { full: budget.full || fresh.full, closed: new Set([...budget.closed, ...fresh.closed]), accepted: fresh.accepted };
     if (held.length === 0) {
+      let state: Settled = { allocation, pinned, usage, budget, statuses: active.map((e) => e.status), ...placedOf(active, pinned, allocation) };
+      const helped = trial !== null && settled !== null ? whoGained(active, settled, state, trial) : null;
+      if (trial !== null && settled !== null && helped === null) {
+        // Not better for everyone: back to the settled plan, and try fewer displacements.
+        restore(active, settled);
+        state = settled;
+        if (trial.length > 1) trial = trial.slice(0, Math.ceil(trial.length / 2));
+        else {
+          for (const d of trial) givenUp.add(d.needy);
+          trial = null;
+        }
+      } else {
+        if (trial !== null && helped !== null) {
+          creditGainers(active, trial, helped);
+          state.statuses = active.map((e) => e.status);
+        }
+        trial = null;
+      }
+      settled = state;
+      budget = state.budget;
+      if (trials < maxGiveWayTrials) {
+        trial ??= giveWay(ctx, active, state, givenUp);
+        if (trial !== null && trial.length > 0) {
+          trials++;
+          rounds = 0;
+          applyDisplacements(active, trial);
+          continue;
+        }
+      }
       // Held for a budget the final moves may not use after all (two moves that only worked
       // together, one budget slot; a hub closed in an earlier round): each is settled on its
       // own against the final plan.
       const stale = active.filter((e) => e.status.kind === 'pinned' && e.status.heldBy.kind === 'budget');
-      moveStaleHoldsAlone(ctx, active, stale, allocation, pinned, usage);
-      return assemble(ctx, entries, allocation, pinned);
+      moveStaleHoldsAlone(ctx, active, stale, state.allocation, state.pinned, state.usage);
+      return assemble(ctx, entries, state.allocation, state.pinned);
     }
     rounds++;
     for (const { entry: e, heldBy } of held) {
@@ -78,6 +122,123 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
       // the next round keeps it off the hubs whose budget is used.
       const elsewhere = heldBy.kind === 'budget' && heldBy.hub !== null && heldBy.hub !== e.w.currentHub && rounds < maxRounds;
       if (!elsewhere) e.status = { kind: 'pinned', heldBy };
+    }
+  }
+}
+
+/** A plan that passed every rule: what giving way starts from, and falls back to. */
+interface Settled {
+  allocation: Allocation;
+  pinned: Allocation;
+  usage: BudgetUsage;
+  budget: BudgetState;
+  statuses: Status[];
+  /** replicas placed per active entry, in all and per hub index */
+  placed: number[];
+  placedByHub: number[][];
+}
+
+/** Re-solves spent on giving way per plan; each sets free a set of residents and plans again. */
+const maxGiveWayTrials = 16;
+
+/** Holds that give way to a workload with nowhere else to go; a rollout in progress does not. */
+const yieldingHolds = new Set<HeldBy['kind']>(['dwell', 'minImprovement', 'budget', 'noGreenerHub']);
+
+function placedOf(active: readonly Entry[], pinned: Allocation, allocation: Allocation): Pick<Settled, 'placed' | 'placedByHub'> {
+  const placedByHub = active.map((e) => merged(pinned.get(e.w.key), allocation.get(e.w.key)));
+  const placed = active.map((e, i) => e.eligible.reduce((sum, h) => sum + (placedByHub[i]?.[h] ?? 0), 0));
+  return { placed, placedByHub };
+}
+
+function restore(active: Entry[], settled: Settled): void {
+  active.forEach((e, i) => {
+    const status = settled.statuses[i];
+    if (status !== undefined) e.status = status;
+  });
+}
+
+/**
+ * Giving way is kept only if it helps: no workload has fewer replicas placed than before, and for
+ * every hub cleared, some workload that may use it has more replicas placed than before and than
+ * run now. That is the workload it was cleared for when it gained, else the first (key order) that
+ * did: the optimiser may give the room to another workload short of it. Returns, per
+ * displacement, the key of that workload; null when the trial does not help.
+ */
+function whoGained(active: readonly Entry[], before: Settled, after: Settled, trial: readonly Displacement[]): string[] | null {
+  if (after.placed.some((n, i) => n < (before.placed[i] ?? 0))) return null;
+  const gainers = active.filter((e, i) => {
+    const running = [...e.running.values()].reduce((a, b) => a + b, 0);
+    return (after.placed[i] ?? 0) > Math.max(running, before.placed[i] ?? 0);
+  });
+  const credited: string[] = [];
+  for (const d of trial) {
+    const mayUse = gainers.filter((e) => e.eligible.includes(d.hub));
+    const who = mayUse.find((e) => e.w.key === d.needy) ?? mayUse[0];
+    if (who === undefined) return null;
+    credited.push(who.w.key);
+  }
+  return credited;
+}
+
+/** The reasons of the residents name the workload that gained the room. */
+function creditGainers(active: readonly Entry[], trial: readonly Displacement[], credited: readonly string[]): void {
+  const byKeyEntry = new Map(active.map((e) => [e.w.key, e]));
+  trial.forEach((d, k) => {
+    const neededBy = credited[k] ?? d.needy;
+    const onlyHub = (byKeyEntry.get(neededBy)?.eligible.length ?? 0) <= 1;
+    for (const key of d.residents) {
+      const e = byKeyEntry.get(key);
+      if (e !== undefined) e.status = { kind: 'free', forced: 'displaced', displaced: { from: d.hub, neededBy, onlyHub } };
+    }
+  });
+}
+
+/**
+ * After a settled plan: for each workload with replicas left unplaced (key order), the fewest
+ * running workloads to send off one of its eligible hubs so that more of it fits there, each with
+ * room for all its replicas at one of its other eligible hubs. Residents are workloads that run
+ * at that hub and stay there, held by a stability rule other than a rollout in progress, or kept
+ * by the optimiser.
+ */
+function giveWay(ctx: Context, active: readonly Entry[], state: Settled, givenUp: ReadonlySet<string>): Displacement[] | null {
+  const residual: Resources[] = ctx.hubs.map((h) => ({ ...h.free }));
+  const needy: Needy[] = [];
+  const residentsAt: Resident[][] = ctx.hubs.map(() => []);
+  active.forEach((e, i) => {
+    const byHub = merged(state.pinned.get(e.w.key), state.allocation.get(e.w.key));
+    for (const h of e.eligible) {
+      const room = residual[h];
+      if (room !== undefined && (byHub[h] ?? 0) > 0) take(room, e.w.perReplica, byHub[h] ?? 0);
+    }
+    const placed = state.placed[i] ?? 0;
+    if (placed < e.w.replicas) {
+      // A workload short of room is never asked to make room for another.
+      if (e.eligible.length > 0 && !givenUp.has(e.w.key)) {
+        needy.push({ key: e.w.key, missing: e.w.replicas - placed, perReplica: e.w.perReplica, eligible: ctx.greenOrder(e) });
+      }
+      return;
+    }
+    const h = e.current;
+    const here = h === null ? 0 : (byHub[h] ?? 0);
+    const yields =
+      e.status.kind === 'pinned' ? yieldingHolds.has(e.status.heldBy.kind) : e.status.forced === null && e.w.currentHub !== null;
+    if (h !== null && here > 0 && yields && e.eligible.length > 1) {
+      residentsAt[h]?.push({ key: e.w.key, hub: h, replicas: here, perReplica: e.w.perReplica, others: ctx.greenOrder(e).filter((o) => o !== h) });
+    }
+  });
+  if (needy.length === 0) return null;
+  const chosen = chooseDisplacements(residual, needy, residentsAt);
+  return chosen.length === 0 ? null : chosen;
+}
+
+/** The residents leave: free, forced off the hub they were asked to leave. */
+function applyDisplacements(active: readonly Entry[], trial: readonly Displacement[]): void {
+  const byKeyEntry = new Map(active.map((e) => [e.w.key, e]));
+  for (const d of trial) {
+    const onlyHub = (byKeyEntry.get(d.needy)?.eligible.length ?? 0) <= 1;
+    for (const key of d.residents) {
+      const e = byKeyEntry.get(key);
+      if (e !== undefined) e.status = { kind: 'free', forced: 'displaced', displaced: { from: d.hub, neededBy: d.needy, onlyHub } };
     }
   }
 }
@@ -177,6 +338,9 @@ function restrictToAllowedMoves(ctx: Context, active: Entry[], budget: BudgetSta
   for (const e of active) {
     e.allowed = e.eligible;
     if (e.status.kind === 'pinned' && e.status.transient === true) e.status = { kind: 'free', forced: null };
+    const displaced = e.status.kind === 'free' ? e.status.displaced : undefined;
+    // Sent off its hub for another workload: anywhere else it may use, whatever the rules.
+    if (displaced !== undefined) e.allowed = e.eligible.filter((h) => h !== displaced.from);
     if (e.status.kind !== 'free' || e.status.forced !== null || e.current === null) continue;
     const current = e.current;
     const currentName = ctx.hubs[current]?.name ?? '';
@@ -377,7 +541,10 @@ function runningReplicas(ctx: Context, e: Pick<Entry, 'w' | 'current' | 'eligibl
 }
 
 function toFree(e: Entry): FreeWorkload {
+  const displaced = e.status.kind === 'free' && e.status.displaced !== undefined;
   return {
+    // Sent off its hub, it still runs: its replicas keep their priority over new ones.
+    ...(displaced ? { running: [...e.running.values()].reduce((a, b) => a + b, 0) } : {}),
     key: e.w.key,
     replicas: e.w.replicas,
     perReplica: e.w.perReplica,
@@ -441,19 +608,22 @@ function countBudget(ctx: Context, moves: readonly { from: string; to: string }[
 
 /**
  * Which proposed moves break the rules: too small a gain over the dwell window, or beyond the
- * move budget. Forced moves are taken first and always; the best gains get the budget that is left.
+ * move budget. Forced moves are taken first and always; the best gains get the budget that is
+ * left; moves that give way to a workload with nowhere else to go are taken always, after them.
  */
 function judgeMoves(ctx: Context, movable: Entry[], allocation: Allocation): { held: Held[]; usage: BudgetUsage; accepted: Set<string> } {
   const limits = ctx.input.limits;
   const held: Held[] = [];
   const forced: { from: string; to: string }[] = [];
+  const displaced: { from: string; to: string }[] = [];
   const candidates: { entry: Entry; from: string; to: string; gain: number }[] = [];
   for (const e of movable) {
     if (e.w.currentHub === null) continue;
     const to = plannedHub(ctx, e, allocation.get(e.w.key) ?? []);
     if (to === null || to === e.current) continue;
     const toName = ctx.hubs[to]?.name ?? '';
-    if (e.status.kind === 'free' && e.status.forced !== null) forced.push({ from: e.w.currentHub, to: toName });
+    if (e.status.kind === 'free' && e.status.forced === 'displaced') displaced.push({ from: e.w.currentHub, to: toName });
+    else if (e.status.kind === 'free' && e.status.forced !== null) forced.push({ from: e.w.currentHub, to: toName });
     else if (e.current !== null) {
       const gain = gainOf(ctx, e, e.current, to);
       if (passesGain(gain, e.w.minImprovement)) candidates.push({ entry: e, from: e.w.currentHub, to: toName, gain });
@@ -477,6 +647,13 @@ function judgeMoves(ctx: Context, movable: Entry[], allocation: Allocation): { h
     usage.perHub.set(c.from, (usage.perHub.get(c.from) ?? 0) + 1);
     usage.perHub.set(c.to, (usage.perHub.get(c.to) ?? 0) + 1);
     accepted.add(c.entry.w.key);
+  }
+  // Giving way comes last: it takes the budget that is left and is never refused, but it does
+  // not cancel a move the budget already allows (that move may be what makes room).
+  for (const m of displaced) {
+    usage.total++;
+    usage.perHub.set(m.from, (usage.perHub.get(m.from) ?? 0) + 1);
+    usage.perHub.set(m.to, (usage.perHub.get(m.to) ?? 0) + 1);
   }
   return { held, usage, accepted };
 }
@@ -572,7 +749,11 @@ function reasonFor(ctx: Context, e: Entry, hub: number | null, moved: boolean, g
     const greenest = top !== undefined && ctx.share(hub, windowMs) >= ctx.share(top, windowMs);
     return reasons.firstPlacement(name(hub), greenest);
   }
-  if (moved && e.status.forced !== null) return reasons.forcedMove(w.currentHub, name(hub), e.status.forced);
+  const displaced = e.status.displaced;
+  if (moved && displaced !== undefined) {
+    return reasons.neededElsewhere(w.currentHub, name(hub), displaced.neededBy, displaced.onlyHub);
+  }
+  if (moved && e.status.forced !== null && e.status.forced !== 'displaced') return reasons.forcedMove(w.currentHub, name(hub), e.status.forced);
   if (moved && e.current !== null) {
     return reasons.moved(w.currentHub, name(hub), gainOf(ctx, e, e.current, hub), judgementWindowMs(w.minDwellMs));
   }

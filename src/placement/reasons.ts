@@ -9,6 +9,9 @@ export const reasons = {
     by === 'ineligible'
       ? `moved from ${from} to ${to}: ${from} is no longer eligible`
       : `moved from ${from} to ${to}: ${from} has no room for its replicas`,
+  /** sent off its hub because another workload has no other place (or none with room) */
+  neededElsewhere: (from: string, to: string, neededBy: string, onlyHub: boolean): string =>
+    `moved from ${from} to ${to}: ${from} is needed by ${neededBy}, which has no other eligible hub${onlyHub ? '' : ' with room'}`,
   belowMinImprovement: (gain: number, minImprovement: number): string => {
     const [g, m] = distinctPercents(gain, minImprovement);
     return `stays: gain ${g} % is below minImprovement ${m} %`;

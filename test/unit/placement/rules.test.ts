@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { plan } from '../../../src/placement/plan.ts';
 import { duration, percent } from '../../../src/placement/reasons.ts';
 import type { PlanInput, PlannerHub, PlannerWorkload, WorkloadPlan } from '../../../src/placement/types.ts';
+import { afterPlan } from './oracle.ts';
 
 const hour = 3_600_000;
 const minute = 60_000;
@@ -255,5 +256,144 @@ describe('formatting', () => {
     [0.04, '4'],
   ])('percent(%f) is %s', (share, text) => {
     expect(percent(share)).toBe(text);
+  });
+});
+
+describe('a held workload gives way to one with nowhere else to go', () => {
+  const gpus = (gpu: number): PlannerHub['free'] => ({ gpu, cpuMilli: 1_000_000, memoryBytes: 2 ** 40 });
+  const limits = { maxConcurrentMoves: 10, maxConcurrentMovesPerHub: 10 };
+  const byKeyOf = (p: ReturnType<typeof plan>): Map<string, WorkloadPlan> => new Map(p.workloads.map((wp) => [wp.key, wp]));
+
+  it('moves a resident held by minDwell off the only hub a newcomer may use', () => {
+    // east holds 2 GPUs, both taken by the resident, which moved there 10 min ago (dwell 2 h) and
+    // may also run at west; the newcomer's latency budget allows east only. Placing both needs
+    // the resident at west: 3 replicas placed instead of 2.
+    const p = plan({
+      nowMs: now,
+      hubs: [hub('east', flat(0.8), { free: gpus(2) }), hub('west', flat(0.3), { free: gpus(4) })],
+      workloads: [
+        workload('a/resident', { replicas: 2, currentHub: 'east', eligibleHubs: ['east', 'west'], lastMoveMs: now - 10 * minute }),
+        workload('b/newcomer', { currentHub: null, eligibleHubs: ['east'] }),
+      ],
+      limits,
+      movesInProgress: [],
+    });
+    const byKey = byKeyOf(p);
+    expect(byKey.get('b/newcomer')).toMatchObject({ hub: 'east', replicasByHub: { east: 1 } });
+    // one replica must leave east; the resident's planned hub is where most of its replicas go
+    const resident = byKey.get('a/resident');
+    expect(resident?.replicasByHub['west']).toBeGreaterThanOrEqual(1);
+    expect((resident?.replicasByHub['east'] ?? 0) + (resident?.replicasByHub['west'] ?? 0)).toBe(2);
+    expect(p.hubs['east']?.load.gpu).toBeLessThanOrEqual(2);
+  });
+
+  it('moves the whole resident and says why when it is held by minImprovement', () => {
+    // west is less green, so the resident would never move there for carbon; east has room for
+    // one of the newcomer's two replicas only if the resident (1 replica) leaves.
+    const p = plan({
+      nowMs: now,
+      hubs: [hub('east', flat(0.8), { free: gpus(2) }), hub('west', flat(0.3), { free: gpus(4) })],
+      workloads: [
+        workload('a/resident', { currentHub: 'east', eligibleHubs: ['east', 'west'] }),
+        workload('b/newcomer', { replicas: 2, currentHub: null, eligibleHubs: ['east'] }),
+      ],
+      limits,
+      movesInProgress: [],
+    });
+    const byKey = byKeyOf(p);
+    expect(byKey.get('b/newcomer')).toMatchObject({ hub: 'east', replicasByHub: { east: 2 } });
+    expect(byKey.get('a/resident')).toMatchObject({
+      hub: 'west',
+      replicasByHub: { west: 1 },
+      moved: true,
+      reason: 'moved from east to west: east is needed by b/newcomer, which has no other eligible hub',
+    });
+  });
+
+  it('displaces the fewest residents: one big one rather than two small ones', () => {
+    // east: 4 GPUs, residents of 1, 1 and 2 replicas; the newcomer needs 2. Moving the
+    // 2-replica resident alone is enough; moving the two small ones would be two rollouts.
+    const p = plan({
+      nowMs: now,
+      hubs: [hub('east', flat(0.8), { free: gpus(4) }), hub('west', flat(0.3), { free: gpus(8) })],
+      workloads: [
+        workload('a/small-1', { currentHub: 'east', eligibleHubs: ['east', 'west'] }),
+        workload('a/small-2', { currentHub: 'east', eligibleHubs: ['east', 'west'] }),
+        workload('a/big', { replicas: 2, currentHub: 'east', eligibleHubs: ['east', 'west'] }),
+        workload('b/newcomer', { replicas: 2, currentHub: null, eligibleHubs: ['east'] }),
+      ],
+      limits,
+      movesInProgress: [],
+    });
+    const byKey = byKeyOf(p);
+    expect(byKey.get('b/newcomer')?.replicasByHub).toEqual({ east: 2 });
+    expect(p.workloads.filter((wp) => wp.moved).map((wp) => wp.key)).toEqual(['a/big']);
+  });
+
+  it('moves nothing when the resident has nowhere else to go, or its rollout is in progress', () => {
+    const crowded = {
+      nowMs: now,
+      hubs: [hub('east', flat(0.8), { free: gpus(1) }), hub('west', flat(0.3), { free: gpus(0) })],
+      workloads: [
+        workload('a/resident', { currentHub: 'east', eligibleHubs: ['east', 'west'] }),
+        workload('b/newcomer', { currentHub: null, eligibleHubs: ['east'] }),
+      ],
+      limits,
+      movesInProgress: [],
+    };
+    const full = byKeyOf(plan(crowded));
+    expect(full.get('a/resident')).toMatchObject({ hub: 'east', moved: false });
+    expect(full.get('b/newcomer')).toMatchObject({ hub: null, reason: 'not placed: no eligible hub has room for any replica' });
+    // west has room, but the resident's last rollout is still running: it is not interrupted
+    const rolling = byKeyOf(plan({ ...crowded, hubs: [hub('east', flat(0.8), { free: gpus(1) }), hub('west', flat(0.3), { free: gpus(4) })], movesInProgress: ['a/resident'] }));
+    expect(rolling.get('a/resident')).toMatchObject({ hub: 'east', moved: false, reason: 'stays: previous rollout still in progress' });
+    expect(rolling.get('b/newcomer')?.hub).toBeNull();
+  });
+
+  it('gives way even when the move budget is used, as a forced move', () => {
+    const p = plan({
+      nowMs: now,
+      hubs: [hub('east', flat(0.8), { free: gpus(1) }), hub('west', flat(0.3), { free: gpus(4) })],
+      workloads: [
+        workload('a/resident', { currentHub: 'east', eligibleHubs: ['east', 'west'], lastMoveMs: now - minute }),
+        workload('b/newcomer', { currentHub: null, eligibleHubs: ['east'] }),
+      ],
+      limits: { maxConcurrentMoves: 0, maxConcurrentMovesPerHub: 0 },
+      movesInProgress: [],
+    });
+    const byKey = byKeyOf(p);
+    expect(byKey.get('a/resident')).toMatchObject({ hub: 'west', moved: true });
+    expect(byKey.get('b/newcomer')?.hub).toBe('east');
+  });
+
+  it('says "no other eligible hub with room" when the needy workload has other, full hubs', () => {
+    const p = plan({
+      nowMs: now,
+      hubs: [hub('east', flat(0.8), { free: gpus(1) }), hub('north', flat(0.5), { free: gpus(0) }), hub('west', flat(0.3), { free: gpus(4) })],
+      workloads: [
+        workload('a/resident', { currentHub: 'east', eligibleHubs: ['east', 'west'] }),
+        workload('b/newcomer', { currentHub: null, eligibleHubs: ['east', 'north'] }),
+      ],
+      limits,
+      movesInProgress: [],
+    });
+    expect(byKeyOf(p).get('a/resident')?.reason).toBe('moved from east to west: east is needed by b/newcomer, which has no other eligible hub with room');
+  });
+
+  it('is idempotent: planning again from the result moves nothing', () => {
+    const input: PlanInput = {
+      nowMs: now,
+      hubs: [hub('east', flat(0.8), { free: gpus(2) }), hub('west', flat(0.3), { free: gpus(4) })],
+      workloads: [
+        workload('a/resident', { replicas: 2, currentHub: 'east', eligibleHubs: ['east', 'west'], lastMoveMs: now - 10 * minute }),
+        workload('b/newcomer', { replicas: 2, currentHub: null, eligibleHubs: ['east'] }),
+      ],
+      limits,
+      movesInProgress: [],
+    };
+    const first = plan(input);
+    const again = plan(afterPlan(input, first));
+    expect(again.workloads.filter((wp) => wp.moved)).toEqual([]);
+    expect(again.workloads.map((wp) => wp.replicasByHub)).toEqual(first.workloads.map((wp) => wp.replicasByHub));
   });
 });
