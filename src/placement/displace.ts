@@ -1,5 +1,5 @@
 // Which running workloads should leave a hub so that a workload with nowhere else to go fits
-// there. Pure capacity arithmetic; the planner then re-solves with those workloads set free and
+// there, within the move budget that is left. Pure capacity arithmetic; the planner then re-solves with those workloads set free and
 // keeps the result only if it places more (see docs/planner.md, "Giving way").
 import { replicasThatFit, take } from './allocation.ts';
 import type { Resources } from './types.ts';
@@ -36,14 +36,20 @@ export interface Displacement {
 /**
  * For each needy workload in turn (the order given), the hub among its eligible ones where moving
  * the fewest residents away makes room for most of its missing replicas, each resident with room
- * for all its replicas at one of its other hubs. Room freed, room taken at the residents' new
+ * for all its replicas at one of its other hubs and budget for the move at both ends. Room freed, room taken at the residents' new
  * hubs and the replicas placed are booked before the next needy workload is considered, so two
  * never count on the same room. Residents are taken greedily: the one that alone makes enough
  * room with the fewest replicas, else the one that makes most room; then any that turned out
  * superfluous are dropped again.
  */
-export function chooseDisplacements(free: readonly Resources[], needy: readonly Needy[], residentsAt: readonly (readonly Resident[])[]): Displacement[] {
+export function chooseDisplacements(
+  free: readonly Resources[],
+  needy: readonly Needy[],
+  residentsAt: readonly (readonly Resident[])[],
+  budget: MovesLeft,
+): Displacement[] {
   const residual = free.map((r) => ({ ...r }));
+  const left: MovesLeft = { total: budget.total, perHub: [...budget.perHub] };
   const gone = new Set<string>();
   const out: Displacement[] = [];
   for (const n of needy) {
@@ -51,13 +57,14 @@ export function chooseDisplacements(free: readonly Resources[], needy: readonly 
     for (const h of n.eligible) {
       const room = residual[h];
       if (room === undefined) continue;
-      const option = makeRoom(residual, h, n, (residentsAt[h] ?? []).filter((r) => !gone.has(r.key)));
+      const option = makeRoom(residual, left, h, n, (residentsAt[h] ?? []).filter((r) => !gone.has(r.key)));
       if (option === null) continue;
       if (best === null || option.gain > best.gain || (option.gain === best.gain && option.chosen.length < best.chosen.length)) best = { hub: h, ...option };
     }
     if (best === null) continue;
     for (const b of best.chosen) {
       gone.add(b.resident.key);
+      spend(left, best.hub, b.to);
       const from = residual[best.hub];
       const to = residual[b.to];
       if (from !== undefined) take(from, b.resident.perReplica, -b.resident.replicas);
@@ -70,15 +77,28 @@ export function chooseDisplacements(free: readonly Resources[], needy: readonly 
   return out;
 }
 
+/** Moves the budget still allows, in total and per hub index (into or out of it). */
+export interface MovesLeft {
+  total: number;
+  perHub: number[];
+}
+
+function spend(left: MovesLeft, from: number, to: number): void {
+  left.total--;
+  left.perHub[from] = (left.perHub[from] ?? 0) - 1;
+  left.perHub[to] = (left.perHub[to] ?? 0) - 1;
+}
+
 interface Booked {
   resident: Resident;
   /** the other hub with room for it (a witness; the optimiser decides where it really goes) */
   to: number;
 }
 
-function makeRoom(residual: readonly Resources[], h: number, n: Needy, candidates: readonly Resident[]): { chosen: Booked[]; gain: number } | null {
+function makeRoom(residual: readonly Resources[], budget: MovesLeft, h: number, n: Needy, candidates: readonly Resident[]): { chosen: Booked[]; gain: number } | null {
   const start = residual[h];
   if (start === undefined) return null;
+  const moves: MovesLeft = { total: budget.total, perHub: [...budget.perHub] };
   const fitsNow = replicasThatFit(start, n.perReplica, n.missing);
   // Room is there already: the optimiser's packing, not a hold, keeps it out; moving others won't help.
   if (fitsNow > 0 || candidates.length === 0) return null;
@@ -87,7 +107,9 @@ function makeRoom(residual: readonly Resources[], h: number, n: Needy, candidate
   const elsewhere = new Map<number, Resources>();
   const roomAt = (hub: number): Resources | undefined => elsewhere.get(hub) ?? residual[hub];
   const destination = (r: Resident): number | null => {
+    if (moves.total <= 0 || (moves.perHub[h] ?? 0) <= 0) return null;
     for (const to of r.others) {
+      if ((moves.perHub[to] ?? 0) <= 0) continue;
       const left = roomAt(to);
       if (to !== h && left !== undefined && replicasThatFit(left, r.perReplica, r.replicas) >= r.replicas) return to;
     }
@@ -110,6 +132,7 @@ function makeRoom(residual: readonly Resources[], h: number, n: Needy, candidate
     const pick = enough[0] ?? [...options].sort((a, b) => b.fit - a.fit || b.share - a.share || a.r.replicas - b.r.replicas)[0];
     if (pick === undefined) break;
     chosen.push({ resident: pick.r, to: pick.to });
+    spend(moves, h, pick.to);
     left.splice(left.indexOf(pick.r), 1);
     take(room, pick.r.perReplica, -pick.r.replicas);
     const dest = roomAt(pick.to);

@@ -227,7 +227,12 @@ function giveWay(ctx: Context, active: readonly Entry[], state: Settled, givenUp
     }
   });
   if (needy.length === 0) return null;
-  const chosen = chooseDisplacements(residual, needy, residentsAt);
+  const limits = ctx.input.limits;
+  const movesLeft = {
+    total: limits.maxConcurrentMoves - state.usage.total,
+    perHub: ctx.hubs.map((h) => limits.maxConcurrentMovesPerHub - (state.usage.perHub.get(h.name) ?? 0)),
+  };
+  const chosen = chooseDisplacements(residual, needy, residentsAt, movesLeft);
   return chosen.length === 0 ? null : chosen;
 }
 
@@ -340,7 +345,10 @@ function restrictToAllowedMoves(ctx: Context, active: Entry[], budget: BudgetSta
     if (e.status.kind === 'pinned' && e.status.transient === true) e.status = { kind: 'free', forced: null };
     const displaced = e.status.kind === 'free' ? e.status.displaced : undefined;
     // Sent off its hub for another workload: anywhere else it may use, whatever the rules.
-    if (displaced !== undefined) e.allowed = e.eligible.filter((h) => h !== displaced.from);
+    if (displaced !== undefined) {
+      const own = budget.accepted.has(e.w.key);
+      e.allowed = e.eligible.filter((h) => h !== displaced.from && (own || !budget.closed.has(ctx.hubs[h]?.name ?? '')));
+    }
     if (e.status.kind !== 'free' || e.status.forced !== null || e.current === null) continue;
     const current = e.current;
     const currentName = ctx.hubs[current]?.name ?? '';
@@ -609,20 +617,20 @@ function countBudget(ctx: Context, moves: readonly { from: string; to: string }[
 /**
  * Which proposed moves break the rules: too small a gain over the dwell window, or beyond the
  * move budget. Forced moves are taken first and always; the best gains get the budget that is
- * left; moves that give way to a workload with nowhere else to go are taken always, after them.
+ * left; moves that give way to a workload with nowhere else to go get what is left after them.
  */
 function judgeMoves(ctx: Context, movable: Entry[], allocation: Allocation): { held: Held[]; usage: BudgetUsage; accepted: Set<string> } {
   const limits = ctx.input.limits;
   const held: Held[] = [];
   const forced: { from: string; to: string }[] = [];
-  const displaced: { from: string; to: string }[] = [];
+  const displaced: { entry: Entry; from: string; to: string }[] = [];
   const candidates: { entry: Entry; from: string; to: string; gain: number }[] = [];
   for (const e of movable) {
     if (e.w.currentHub === null) continue;
     const to = plannedHub(ctx, e, allocation.get(e.w.key) ?? []);
     if (to === null || to === e.current) continue;
     const toName = ctx.hubs[to]?.name ?? '';
-    if (e.status.kind === 'free' && e.status.forced === 'displaced') displaced.push({ from: e.w.currentHub, to: toName });
+    if (e.status.kind === 'free' && e.status.forced === 'displaced') displaced.push({ entry: e, from: e.w.currentHub, to: toName });
     else if (e.status.kind === 'free' && e.status.forced !== null) forced.push({ from: e.w.currentHub, to: toName });
     else if (e.current !== null) {
       const gain = gainOf(ctx, e, e.current, to);
@@ -648,12 +656,22 @@ function judgeMoves(ctx: Context, movable: Entry[], allocation: Allocation): { h
     usage.perHub.set(c.to, (usage.perHub.get(c.to) ?? 0) + 1);
     accepted.add(c.entry.w.key);
   }
-  // Giving way comes last: it takes the budget that is left and is never refused, but it does
-  // not cancel a move the budget already allows (that move may be what makes room).
+  // Giving way comes last: it takes only the budget that is left, so it never cancels a move the
+  // budget already allows (that move may be what makes room).
   for (const m of displaced) {
+    if (usage.total >= limits.maxConcurrentMoves) {
+      held.push({ entry: m.entry, heldBy: { kind: 'budget', hub: null } });
+      continue;
+    }
+    const busy = [m.from, m.to].find((hub) => (usage.perHub.get(hub) ?? 0) >= limits.maxConcurrentMovesPerHub);
+    if (busy !== undefined) {
+      held.push({ entry: m.entry, heldBy: { kind: 'budget', hub: busy } });
+      continue;
+    }
     usage.total++;
     usage.perHub.set(m.from, (usage.perHub.get(m.from) ?? 0) + 1);
     usage.perHub.set(m.to, (usage.perHub.get(m.to) ?? 0) + 1);
+    accepted.add(m.entry.w.key);
   }
   return { held, usage, accepted };
 }

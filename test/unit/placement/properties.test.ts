@@ -145,8 +145,8 @@ describe.each(planners)('%s planner', (_name, planner) => {
     fc.assert(
       fc.property(instances, (input) => {
         const p = planner(input);
-        // Giving way takes what budget is left after the other moves and is never refused.
-        const voluntary = p.workloads.filter((wp) => wp.moved && !forcedMove(input, wp.key, p));
+        // Giving way is held to the budget like a voluntary move.
+        const voluntary = p.workloads.filter((wp) => wp.moved && (!forcedMove(input, wp.key, p) || givesWay(input, wp.key, p)));
         const forced = p.workloads.filter((wp) => wp.moved && forcedMove(input, wp.key, p) && !givesWay(input, wp.key, p));
         const inProgress = new Set(input.movesInProgress).size;
         if (voluntary.length > 0) {

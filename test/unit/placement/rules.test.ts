@@ -350,20 +350,29 @@ describe('a held workload gives way to one with nowhere else to go', () => {
     expect(rolling.get('b/newcomer')?.hub).toBeNull();
   });
 
-  it('gives way even when the move budget is used, as a forced move', () => {
-    const p = plan({
+  it('gives way within the move budget that the other moves leave', () => {
+    const input = (limits: PlanInput['limits'], movesInProgress: string[] = []): PlanInput => ({
       nowMs: now,
-      hubs: [hub('east', flat(0.8), { free: gpus(1) }), hub('west', flat(0.3), { free: gpus(4) })],
+      hubs: [hub('east', flat(0.8), { free: gpus(1) }), hub('west', flat(0.3), { free: gpus(4) }), hub('south', flat(0.5))],
       workloads: [
         workload('a/resident', { currentHub: 'east', eligibleHubs: ['east', 'west'], lastMoveMs: now - minute }),
         workload('b/newcomer', { currentHub: null, eligibleHubs: ['east'] }),
+        workload('c/rolling', { currentHub: 'south', previousHub: 'west', eligibleHubs: ['south'] }),
       ],
-      limits: { maxConcurrentMoves: 0, maxConcurrentMovesPerHub: 0 },
-      movesInProgress: [],
+      limits,
+      movesInProgress,
     });
-    const byKey = byKeyOf(p);
-    expect(byKey.get('a/resident')).toMatchObject({ hub: 'west', moved: true });
-    expect(byKey.get('b/newcomer')?.hub).toBe('east');
+    // one move at a time, one free: the resident goes
+    expect(byKeyOf(plan(input({ maxConcurrentMoves: 1, maxConcurrentMovesPerHub: 1 }))).get('a/resident')).toMatchObject({ hub: 'west', moved: true });
+    // the only slot is taken by a rollout in progress, in total or at west: the newcomer waits
+    for (const limits of [
+      { maxConcurrentMoves: 1, maxConcurrentMovesPerHub: 5 },
+      { maxConcurrentMoves: 5, maxConcurrentMovesPerHub: 1 },
+    ]) {
+      const byKey = byKeyOf(plan(input(limits, ['c/rolling'])));
+      expect(byKey.get('a/resident')).toMatchObject({ hub: 'east', moved: false });
+      expect(byKey.get('b/newcomer')?.hub).toBeNull();
+    }
   });
 
   it('says "no other eligible hub with room" when the needy workload has other, full hubs', () => {
