@@ -290,8 +290,18 @@ describe('operator', () => {
     resetSignals();
     await createTargetAndWorkload(targetDeployment(ns, 'sorter', { replicas: 2 }), factoryWorkload(ns, 'sorter', scenario.region, { target: 'sorter' }));
     await waitForPlacement(ns, 'sorter', { [hubOf('qingyang')]: 2 });
-    // Let the workload's status settle (first accounting record, conditions).
-    await new Promise((r) => setTimeout(r, 6_000));
+    // Let the workload's status settle: its version unchanged for 8 s (after the first
+    // placement the reason turns from "first placement" to "stays", a real change).
+    let version = '';
+    let since = Date.now();
+    await eventually('a settled status', async () => {
+      const current = (await getWorkload(ns, 'sorter')).metadata?.resourceVersion ?? '';
+      if (current !== version) {
+        version = current;
+        since = Date.now();
+      }
+      return Date.now() - since >= 8_000 ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
     const deployment = await apps.readNamespacedDeployment({ namespace: ns, name: 'sorter' });
     const fw = await getWorkload(ns, 'sorter');
 
