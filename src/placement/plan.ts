@@ -139,7 +139,7 @@ interface Settled {
 }
 
 /** Re-solves spent on giving way per plan; each sets free a set of residents and plans again. */
-const maxGiveWayTrials = 16;
+const maxGiveWayTrials = 4;
 
 /** Holds that give way to a workload with nowhere else to go; a rollout in progress does not. */
 const yieldingHolds = new Set<HeldBy['kind']>(['dwell', 'minImprovement', 'budget', 'noGreenerHub']);
@@ -158,18 +158,19 @@ function restore(active: Entry[], settled: Settled): void {
 }
 
 /**
- * Giving way is kept only if it helps: no workload has fewer replicas placed than before, and for
- * every hub cleared, some workload that may use it has more replicas placed than before and than
+ * Giving way is kept only if it helps: more replicas are placed than before, no running replica
+ * loses its place (new replicas may be placed differently), and for every hub cleared, some workload that may use it has more replicas placed than before and than
  * run now. That is the workload it was cleared for when it gained, else the first (key order) that
  * did: the optimiser may give the room to another workload short of it. Returns, per
  * displacement, the key of that workload; null when the trial does not help.
  */
 function whoGained(active: readonly Entry[], before: Settled, after: Settled, trial: readonly Displacement[]): string[] | null {
-  if (after.placed.some((n, i) => n < (before.placed[i] ?? 0))) return null;
-  const gainers = active.filter((e, i) => {
-    const running = [...e.running.values()].reduce((a, b) => a + b, 0);
-    return (after.placed[i] ?? 0) > Math.max(running, before.placed[i] ?? 0);
-  });
+  const running = active.map((e) => [...e.running.values()].reduce((a, b) => a + b, 0));
+  const total = (placed: readonly number[]): number => placed.reduce((a, b) => a + b, 0);
+  // Running replicas are never given up; new ones may be placed differently, if more are placed.
+  if (total(after.placed) <= total(before.placed)) return null;
+  if (after.placed.some((n, i) => n < Math.min(before.placed[i] ?? 0, running[i] ?? 0))) return null;
+  const gainers = active.filter((_, i) => (after.placed[i] ?? 0) > Math.max(running[i] ?? 0, before.placed[i] ?? 0));
   const credited: string[] = [];
   for (const d of trial) {
     const mayUse = gainers.filter((e) => e.eligible.includes(d.hub));
