@@ -114,6 +114,7 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
       // own against the final plan.
       const stale = active.filter((e) => e.status.kind === 'pinned' && e.status.heldBy.kind === 'budget');
       moveStaleHoldsAlone(ctx, active, stale, state.allocation, state.pinned, state.usage);
+      spillLeftovers(ctx, active, state.allocation, state.pinned);
       return assemble(ctx, entries, state.allocation, state.pinned);
     }
     rounds++;
@@ -314,6 +315,47 @@ function moveStaleHoldsAlone(ctx: Context, active: Entry[], stale: Entry[], allo
   }
 }
 
+
+/**
+ * Replicas still without a place, of a workload that stays (or is placed for the first time), go
+ * to any eligible hub with room, greenest first, as a pinned workload's overflow does: that is
+ * not a move, so the gain rule does not restrict it. (A workload free to move is otherwise
+ * limited to hubs it may move to, and those can be full while others have room.) No hub gets
+ * more of its replicas than its planned hub, so the planned hub, and so the decision, stays.
+ */
+function spillLeftovers(ctx: Context, active: readonly Entry[], allocation: Allocation, pinned: Allocation): void {
+  const residual: Resources[] = ctx.hubs.map((h) => ({ ...h.free }));
+  const placed = active.map((e) => merged(pinned.get(e.w.key), allocation.get(e.w.key)));
+  active.forEach((e, i) => {
+    for (const h of e.eligible) {
+      const room = residual[h];
+      const n = placed[i]?.[h] ?? 0;
+      if (room !== undefined && n > 0) take(room, e.w.perReplica, n);
+    }
+  });
+  active.forEach((e, i) => {
+    const byHub = placed[i];
+    if (byHub === undefined) return;
+    let missing = e.w.replicas - e.eligible.reduce((sum, h) => sum + (byHub[h] ?? 0), 0);
+    if (missing <= 0) return;
+    const planned = plannedHub(ctx, e, byHub);
+    // A move or a forced move is the optimiser's and the rules' business; only stays and first placements spill.
+    if (e.w.currentHub !== null && (planned === null || planned !== e.current)) return;
+    const extra = new Array<number>(ctx.hubs.length).fill(0);
+    for (const h of ctx.greenOrder(e)) {
+      const room = residual[h];
+      if (room === undefined || missing === 0) continue;
+      const cap = planned === null || h === planned ? missing : Math.max(0, (byHub[planned] ?? 0) - (byHub[h] ?? 0));
+      const n = Math.min(missing, cap, replicasThatFit(room, e.w.perReplica, missing));
+      if (n === 0) continue;
+      take(room, e.w.perReplica, n);
+      extra[h] = n;
+      byHub[h] = (byHub[h] ?? 0) + n;
+      missing -= n;
+    }
+    if (extra.some((n) => n > 0)) allocation.set(e.w.key, merged(allocation.get(e.w.key) ?? new Array<number>(ctx.hubs.length).fill(0), extra));
+  });
+}
 
 /** What the move budget still allows after a round. */
 interface BudgetState {
