@@ -170,9 +170,13 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     .watch(informers.deployments, workloadsTargeting('Deployment'))
     .watch(informers.statefulSets, workloadsTargeting('StatefulSet'));
 
-  informers.factoryWorkloads.onChange((fw) => {
-    state.observed(`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`, fw.metadata?.resourceVersion);
-  });
+  informers.factoryWorkloads
+    .onChange((fw) => {
+      state.observed(`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`, fw.metadata?.resourceVersion);
+    })
+    .onDelete((fw) => {
+      state.forget(`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`);
+    });
   for (const informer of Object.values(informers) as Informer[]) informer.start();
 
   let leading = false;

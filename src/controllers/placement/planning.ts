@@ -46,6 +46,12 @@ export class PlacementState {
     if (this.expected.get(key)?.resourceVersion === resourceVersion) this.expected.delete(key);
   }
 
+  /** Called when a FactoryWorkload is gone: nothing of it is awaited any more. */
+  forget(key: string): void {
+    this.expected.delete(key);
+    this.pendingRollouts.delete(key);
+  }
+
   /** True while a write of ours is not in the cache yet (given up after a while, to self-heal). */
   awaiting(key: string, nowMs: number): boolean {
     const e = this.expected.get(key);
@@ -94,8 +100,8 @@ export function createPlanningReconciler(
     const nowMs = ctx.clock.now();
     const all = ctx.informers.factoryWorkloads.list().filter((fw) => inScope(options, fw));
     const keyOf = (fw: FactoryWorkload): string => `${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`;
-    // A workload whose own write has not reached the cache is planned next time.
-    if (all.some((fw) => state.awaiting(keyOf(fw), nowMs))) return { requeueAfterMs: 200 };
+    // Workloads whose own write has not reached the cache yet are planned from the older
+    // version; the reconciler sees that in `basis` and waits for the next plan.
     const workloads = all;
     // A pending rollout ends when the target's controller has seen our write.
     for (const [key, generation] of state.pendingRollouts) {
