@@ -151,7 +151,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   const workloadsTargeting = (kind: string) => (obj: KubeObject): string[] =>
     informers.factoryWorkloads
       .list()
-      .filter((fw) => fw.metadata?.namespace === obj.metadata?.namespace && fw.spec.targetRef.kind === kind && fw.spec.targetRef.name === obj.metadata?.name)
+      .filter((fw) => inScope(placementOptions, fw) && fw.metadata?.namespace === obj.metadata?.namespace && fw.spec.targetRef.kind === kind && fw.spec.targetRef.name === obj.metadata?.name)
       .map((fw) => `${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`);
 
   hubController
