@@ -106,7 +106,7 @@ export function createFactoryWorkloadReconciler(
       const { status, changed } = targetMissingStatus(previous, fw.metadata?.generation, now, `${fw.spec.targetRef.kind} ${fw.spec.targetRef.name}`);
       if (changed) {
         const written = (await applyCustomStatus(ctx.custom, ref, status as Record<string, unknown>)) as { metadata?: { resourceVersion?: string } };
-        state.expect(key, written.metadata?.resourceVersion, now.getTime());
+        state.expect(key, written.metadata?.resourceVersion, ctx.informers.factoryWorkloads.get(key)?.metadata?.resourceVersion, now.getTime());
       }
       if (conditionOf(previous?.conditions, 'TargetFound')?.status !== 'False') {
         await ctx.events.record({ regarding, type: 'Warning', reason: 'TargetNotFound', action: 'Place', note: `${fw.spec.targetRef.kind} ${namespace}/${fw.spec.targetRef.name} not found` });
@@ -196,7 +196,10 @@ export function createFactoryWorkloadReconciler(
     });
     if (changed) {
       const written = (await applyCustomStatus(ctx.custom, ref, status as Record<string, unknown>)) as { metadata?: { resourceVersion?: string } };
-      state.expect(key, written.metadata?.resourceVersion, now.getTime());
+      if (written.metadata?.resourceVersion === fw.metadata?.resourceVersion) {
+        ctx.logger.warn({ namespace, name }, 'Status write changed nothing; the comparison saw a difference the API server does not');
+      }
+      state.expect(key, written.metadata?.resourceVersion, ctx.informers.factoryWorkloads.get(key)?.metadata?.resourceVersion, now.getTime());
       await announce(ctx, regarding, previous, status);
     }
     expectedShare.set({ namespace, name }, entry.expected.renewableShare);

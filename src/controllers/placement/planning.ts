@@ -37,8 +37,14 @@ export class PlacementState {
    */
   readonly expected = new Map<string, { resourceVersion: string; atMs: number }>();
 
-  expect(key: string, resourceVersion: string | undefined, nowMs: number): void {
-    if (resourceVersion) this.expected.set(key, { resourceVersion, atMs: nowMs });
+  /**
+   * After a write: `written` is the version the API answered, `cachedNow` the one the cache holds
+   * at this moment. Equal means the watch has delivered it already (it can arrive before the
+   * write's own answer is handled), or the write changed nothing: nothing to wait for.
+   */
+  expect(key: string, written: string | undefined, cachedNow: string | undefined, nowMs: number): void {
+    if (!written || written === cachedNow) return;
+    this.expected.set(key, { resourceVersion: written, atMs: nowMs });
   }
 
   /** Called for every FactoryWorkload the watch delivers. */
