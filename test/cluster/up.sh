@@ -85,7 +85,8 @@ KC
 start() { # name command...
   local name=$1; shift
   current=$name
-  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
+  # 9>&-: the component must not inherit the start lock, or it would hold it for its lifetime
+  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$pids/$name.pid"
   sleep 0.05
 }
