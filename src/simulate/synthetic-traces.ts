@@ -3,7 +3,7 @@
 // process) fed through the project's own PV and wind models. Not measurements: every file says
 // "synthetic" in its name and its header.
 //
-//   node src/simulate/synthetic-traces.ts <hub manifests dir> <output dir> <start ISO> <days> [seed]
+//   node src/simulate/synthetic-traces.ts <manifests dir (its Hubs are used)> <output dir> <start ISO> <days> [seed]
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,7 +122,7 @@ export function syntheticCsv(hubName: string, rows: readonly SyntheticRow[], see
 async function main(argv: string[]): Promise<void> {
   const [hubsDir, outDir, start, days, seedText] = argv;
   if (hubsDir === undefined || outDir === undefined || start === undefined || days === undefined) {
-    throw new Error('usage: synthetic-traces.ts <hub manifests dir> <output dir> <start ISO> <days> [seed]');
+    throw new Error('usage: synthetic-traces.ts <manifests dir (its Hubs are used)> <output dir> <start ISO> <days> [seed]');
   }
   const seed = Number(seedText ?? '1');
   const fromMs = Date.parse(start);

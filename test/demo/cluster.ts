@@ -48,10 +48,10 @@ export async function clusterReady(kubeconfig: string): Promise<boolean> {
   return (await run('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'])).code === 0;
 }
 
-/** The sample files in the order config/samples/kustomization.yaml lists them. */
+/** The sample files in the order config/samples/Kustomization lists them. */
 export async function sampleObjects(root: string): Promise<SampleObject[]> {
   const dir = path.join(root, 'config/samples');
-  const kustomization = parse(await readFile(path.join(dir, 'kustomization.yaml'), 'utf8')) as { resources?: string[] };
+  const kustomization = parse(await readFile(path.join(dir, 'Kustomization'), 'utf8')) as { resources?: string[] };
   const objects: SampleObject[] = [];
   for (const file of kustomization.resources ?? []) {
     objects.push(...parseObjects(await readFile(path.join(dir, file), 'utf8'), file));

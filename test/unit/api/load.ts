@@ -18,11 +18,11 @@ export interface KubeObject {
   status?: Record<string, unknown>;
 }
 
-/** Every object in config/samples/ (all YAML files below it except kustomizations). */
+/** Every object in config/samples/ (all YAML files below it; its kustomization is named Kustomization). */
 export function loadSamples(): KubeObject[] {
   const dir = path.join(repoRoot, 'config/samples');
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.yaml') && !f.endsWith('kustomization.yaml'))
+    .filter((f) => f.endsWith('.yaml'))
     .sort();
   return files.flatMap((f) =>
     parseAllDocuments(readFileSync(path.join(dir, f), 'utf8'))
