@@ -1,14 +1,10 @@
 // The normalised forecast every provider is parsed into. Plain serialisable data: it is what a
 // Hub's status carries and what the planner and the simulator read.
 
-export const providerNames = [
-  'OpenMeteo',
-  'ElectricityMaps',
-  'WattTime',
-  'CarbonAwareSDK',
-  'UKCarbonIntensity',
-  'Static',
-] as const;
+import { forecastProviders } from '../api/constants.ts';
+
+/** The providers of `spec.forecast.provider`, as the CRD lists them. */
+export const providerNames = forecastProviders;
 export type ProviderName = (typeof providerNames)[number];
 
 /** One UTC interval [start, end). Each signal is null where the source does not give it. */
