@@ -2,21 +2,13 @@
 // shares (some with their own MW of wind and sun), factories in a few regions whose latency
 // budgets make the eligible sets, a few replica shapes.
 import type { PlanInput, PlannerHub, PlannerWorkload, Resources } from '../../../src/placement/types.ts';
+import { seededRandom } from '../../../src/simulate/random.ts';
 
 export const hourMs = 3_600_000;
 const gi = 2 ** 30;
 
-/** mulberry32: small, fast, and the same sequence on every machine */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The simulator's seeded source (mulberry32): the same sequence on every machine.
+export { seededRandom };
 
 export interface Shape {
   perReplica: Resources;
