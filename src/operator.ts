@@ -170,6 +170,11 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     .watch(informers.deployments, workloadsTargeting('Deployment'))
     .watch(informers.statefulSets, workloadsTargeting('StatefulSet'));
 
+  // The poller follows the Hub cache: a new or changed forecast spec is polled at once.
+  const declareHubs = (): void => {
+    forecasts.setHubs(informers.hubs.list());
+  };
+  informers.hubs.onChange(declareHubs).onDelete(declareHubs);
   informers.factoryWorkloads
     .onChange((fw) => {
       state.observed(`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`, fw.metadata?.resourceVersion);

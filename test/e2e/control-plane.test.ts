@@ -76,8 +76,6 @@ describe('local control plane', () => {
       expect(pod.status?.phase).toBe('Running');
     }
 
-    const nodesUsed = new Set(pods.map((p) => p.spec?.nodeName));
-    expect(nodesUsed.size).toBeGreaterThan(0);
 
     // kubectl reaches the same cluster and sees the same nodes.
     const kubectlNodes = await kubectl(['get', 'nodes', '-l', `topology.kubernetes.io/region=${gansu}`, '-o', 'name']);

@@ -44,7 +44,6 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
 
   return async (name: string): Promise<ReconcileResult> => {
     const hub = ctx.informers.hubs.get(name);
-    forecasts.setHubs(ctx.informers.hubs.list());
     if (!hub) {
       await removeSeries(ctx.registry, { hub: name });
       return undefined;
@@ -90,7 +89,7 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
         status as Record<string, unknown>,
       );
       ctx.logger.debug({ hub: name }, 'Updated Hub status');
-      await announceTransitions(ctx, hub, previous, status);
+      await announceTransitions(ctx, hub, previous, status, forecasts.lastError(name) !== null);
     }
     // Come back when the hour's slot ends, or when the forecast in use turns stale.
     let nextMs = hourStart + hourMs - nowMs + 1000;
@@ -102,7 +101,13 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
   };
 }
 
-async function announceTransitions(ctx: OperatorContext, hub: Hub, previous: HubStatus | undefined, next: HubStatus): Promise<void> {
+async function announceTransitions(
+  ctx: OperatorContext,
+  hub: Hub,
+  previous: HubStatus | undefined,
+  next: HubStatus,
+  fetchFailed: boolean,
+): Promise<void> {
   const before = conditionOf(previous?.conditions, 'ForecastFresh');
   const after = conditionOf(next.conditions, 'ForecastFresh');
   if (!after || (before?.status === after.status && before.reason === after.reason)) return;
@@ -113,12 +118,8 @@ async function announceTransitions(ctx: OperatorContext, hub: Hub, previous: Hub
     ctx.logger.info({ hub: regarding.name }, 'Forecast recovered');
   } else if (before?.status !== 'False' || before.reason !== after.reason) {
     // Before the first fetch a hub runs on its declared intensity: not worth a warning.
-    if (before === undefined && after.reason === 'UsingDeclaredGridIntensity' && forecastsHadNoError(after.message)) return;
+    if (before === undefined && after.reason === 'UsingDeclaredGridIntensity' && !fetchFailed) return;
     await ctx.events.record({ regarding, type: 'Warning', reason: 'ForecastStale', action: 'Fallback', note: after.message });
     ctx.logger.warn({ hub: regarding.name, reason: after.reason, detail: after.message }, 'Forecast stale');
   }
-}
-
-function forecastsHadNoError(message: string): boolean {
-  return message.startsWith('no forecast');
 }

@@ -104,11 +104,10 @@ export function createPlanningReconciler(
       return { requeueAfterMs: 1_000 };
     }
     const nowMs = ctx.clock.now();
-    const all = ctx.informers.factoryWorkloads.list().filter((fw) => inScope(options, fw));
+    const workloads = ctx.informers.factoryWorkloads.list().filter((fw) => inScope(options, fw));
     const keyOf = (fw: FactoryWorkload): string => `${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`;
     // Workloads whose own write has not reached the cache yet are planned from the older
     // version; the reconciler sees that in `basis` and waits for the next plan.
-    const workloads = all;
     // A pending rollout ends when the target's controller has seen our write.
     for (const [key, generation] of state.pendingRollouts) {
       const fw = ctx.informers.factoryWorkloads.get(key);
