@@ -31,7 +31,8 @@ export const optimalAllocator: Allocator = (hubs, workloads) => {
   return allocation;
 };
 
-function release(hubs: HubState[], members: readonly FreeWorkload[], allocation: Allocation): void {
+/** Adds (`sign` 1) or removes (`sign` −1) the members' allocated replicas from the hubs' load. */
+function book(hubs: HubState[], members: readonly FreeWorkload[], allocation: Allocation, sign: 1 | -1): void {
   for (const w of members) {
     const byHub = allocation.get(w.key);
     if (byHub === undefined) continue;
@@ -39,11 +40,15 @@ function release(hubs: HubState[], members: readonly FreeWorkload[], allocation:
       const replicas = byHub[h] ?? 0;
       const hub = hubs[h];
       if (hub === undefined || replicas === 0) continue;
-      take(hub.residual, w.perReplica, -replicas);
-      hub.baseW -= replicas * w.powerPerReplicaW;
+      take(hub.residual, w.perReplica, sign * replicas);
+      hub.baseW += sign * replicas * w.powerPerReplicaW;
     }
-    allocation.delete(w.key);
   }
+}
+
+function release(hubs: HubState[], members: readonly FreeWorkload[], allocation: Allocation): void {
+  book(hubs, members, allocation, -1);
+  for (const w of members) allocation.delete(w.key);
 }
 
 /** Workloads with identical replicas (resources and power), heaviest class first. */
@@ -150,17 +155,7 @@ function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Al
     }
     splitAmongMembers(group.members, perHub, hubs.length, allocation);
   });
-  for (const w of members) {
-    const byHub = allocation.get(w.key);
-    if (byHub === undefined) continue;
-    for (const h of w.eligible) {
-      const replicas = byHub[h] ?? 0;
-      const hub = hubs[h];
-      if (hub === undefined || replicas === 0) continue;
-      take(hub.residual, w.perReplica, replicas);
-      hub.baseW += replicas * w.powerPerReplicaW;
-    }
-  }
+  book(hubs, members, allocation, 1);
 }
 
 /**
