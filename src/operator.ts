@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import {
   AppsV1Api,
   CoordinationV1Api,
+  CoreV1Api,
   CustomObjectsApi,
   EventsV1Api,
   type KubeConfig,
@@ -16,6 +17,7 @@ import type { Logger } from 'pino';
 import type { FactoryWorkload, Hub } from './api/index.ts';
 import { factoryWorkloadPlural, group, hubPlural, version } from './api/index.ts';
 import type { OperatorContext, Informers } from './controllers/context.ts';
+import { placementFields } from './controllers/factoryworkload/ownership.ts';
 import { createFactoryWorkloadReconciler } from './controllers/factoryworkload/reconciler.ts';
 import { HubForecasts } from './controllers/hub/forecasts.ts';
 import { createHubReconciler } from './controllers/hub/reconciler.ts';
@@ -55,25 +57,45 @@ export interface RunningOperator {
   stop: () => Promise<void>;
 }
 
-/** Keeps only Westward's own managedFields entry: enough to know what it owns, little memory. */
-function keepWestwardFields<T extends KubeObject>(obj: T): T {
-  const fields = (obj.metadata?.managedFields as { manager?: string }[] | undefined)?.filter((m) => m.manager === 'westward');
+/** Keeps only the managedFields entries that say who owns node affinity: little memory. */
+function keepPlacementFields<T extends KubeObject>(obj: T): T {
+  const fields = placementFields(obj.metadata?.managedFields as { manager?: string }[] | undefined);
   return { ...obj, metadata: { ...obj.metadata, managedFields: fields } };
 }
 
-/** Pods only matter for their node, namespace, labels and requests. */
+/** Pods only matter for their node, namespace, labels, requests and readiness. */
 function slimPod(pod: Pod & KubeObject): Pod & KubeObject {
   return {
-    metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, labels: pod.metadata?.labels, resourceVersion: pod.metadata?.resourceVersion },
+    metadata: {
+      name: pod.metadata?.name,
+      namespace: pod.metadata?.namespace,
+      labels: pod.metadata?.labels,
+      resourceVersion: pod.metadata?.resourceVersion,
+      creationTimestamp: pod.metadata?.creationTimestamp,
+      deletionTimestamp: pod.metadata?.deletionTimestamp,
+    },
     spec: {
       nodeName: pod.spec?.nodeName,
       containers: (pod.spec?.containers ?? []).map((c) => ({ name: c.name, resources: c.resources })),
       initContainers: pod.spec?.initContainers?.map((c) => ({ name: c.name, resources: c.resources, restartPolicy: c.restartPolicy })),
       overhead: pod.spec?.overhead,
     },
-    status: { phase: pod.status?.phase },
+    status: { phase: pod.status?.phase, conditions: pod.status?.conditions?.filter((c) => c.type === 'Ready').map((c) => ({ type: c.type, status: c.status })) },
   };
 }
+
+// What each controller reacts to. Node and pod heartbeats and our own status writes change the
+// resourceVersion and nothing here, so they wake nobody.
+const nodeView = (n: V1Node): unknown => [
+  n.metadata?.labels,
+  n.spec?.unschedulable,
+  n.spec?.taints,
+  n.status?.allocatable,
+  n.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+];
+const podView = (p: Pod & KubeObject): unknown => [p.spec?.nodeName, p.status?.phase, p.status?.conditions, p.metadata?.labels, p.metadata?.deletionTimestamp];
+const targetView = (t: KubeObject & { spec?: unknown; status?: unknown }): unknown => [t.metadata?.generation, t.metadata?.annotations, t.metadata?.managedFields, t.spec, t.status];
+const specView = (o: KubeObject & { spec?: unknown }): unknown => [o.metadata?.generation, o.metadata?.labels, o.metadata?.deletionTimestamp, o.metadata?.finalizers, o.spec];
 
 export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
   const { kubeConfig: kc, logger } = options;
@@ -93,12 +115,13 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
       transform: slimPod,
     }),
-    deployments: new Informer<V1Deployment>({ ...common, name: 'deployments', path: '/apis/apps/v1/deployments', transform: keepWestwardFields }),
-    statefulSets: new Informer<V1StatefulSet>({ ...common, name: 'statefulsets', path: '/apis/apps/v1/statefulsets', transform: keepWestwardFields }),
+    deployments: new Informer<V1Deployment>({ ...common, name: 'deployments', path: '/apis/apps/v1/deployments', transform: keepPlacementFields }),
+    statefulSets: new Informer<V1StatefulSet>({ ...common, name: 'statefulsets', path: '/apis/apps/v1/statefulsets', transform: keepPlacementFields }),
   };
   const ctx: OperatorContext = {
     informers,
     apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
     clock,
     logger,
@@ -155,20 +178,20 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       .map((fw) => `${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`);
 
   hubController
-    .watch(informers.hubs)
-    .watch(informers.nodes, (node) => hubsOfLabels(node.metadata?.labels))
-    .watch(informers.pods, (pod) => hubsOfLabels(nodeLabels(pod.spec?.nodeName)));
+    .watch(informers.hubs, undefined, specView)
+    .watch(informers.nodes, (node) => hubsOfLabels(node.metadata?.labels), nodeView)
+    .watch(informers.pods, (pod) => hubsOfLabels(nodeLabels(pod.spec?.nodeName)), podView);
   const toPlan = (): string[] => [planKey];
   planController
-    .watch(informers.hubs, toPlan)
-    .watch(informers.factoryWorkloads, toPlan)
-    .watch(informers.nodes, toPlan)
-    .watch(informers.deployments, toPlan)
-    .watch(informers.statefulSets, toPlan);
+    .watch(informers.hubs, toPlan, specView)
+    .watch(informers.factoryWorkloads, toPlan, specView)
+    .watch(informers.nodes, toPlan, nodeView)
+    .watch(informers.deployments, toPlan, targetView)
+    .watch(informers.statefulSets, toPlan, targetView);
   workloadController
     .watch(informers.factoryWorkloads, (fw) => (inScope(placementOptions, fw) ? [`${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`] : []))
-    .watch(informers.deployments, workloadsTargeting('Deployment'))
-    .watch(informers.statefulSets, workloadsTargeting('StatefulSet'));
+    .watch(informers.deployments, workloadsTargeting('Deployment'), targetView)
+    .watch(informers.statefulSets, workloadsTargeting('StatefulSet'), targetView);
 
   // The poller follows the Hub cache: a new or changed forecast spec is polled at once.
   const declareHubs = (): void => {

@@ -1,5 +1,5 @@
 // What every controller of the operator shares, built once by the composition root.
-import type { AppsV1Api, CustomObjectsApi, V1Deployment, V1Node, V1StatefulSet } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment, V1Node, V1StatefulSet } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { FactoryWorkload, Hub } from '../api/index.ts';
@@ -20,6 +20,8 @@ export interface Informers {
 export interface OperatorContext {
   informers: Informers;
   apps: AppsV1Api;
+  /** pod evictions only, when settling */
+  core: CoreV1Api;
   custom: CustomObjectsApi;
   clock: Clock;
   logger: Logger;

@@ -6,6 +6,8 @@ export interface ObjectMeta {
   namespace?: string;
   labels?: Record<string, string>;
   uid?: string;
+  creationTimestamp?: Date | string;
+  deletionTimestamp?: Date | string;
 }
 
 export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
@@ -50,7 +52,7 @@ export interface PodTemplateSpec {
 export interface Pod {
   metadata?: ObjectMeta;
   spec?: PodSpec;
-  status?: { phase?: string };
+  status?: { phase?: string; conditions?: { type?: string; status?: string }[] };
 }
 
 export interface Taint {

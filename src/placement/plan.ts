@@ -774,6 +774,7 @@ function workloadPlan(ctx: Context, e: Entry, byHub: readonly number[]): Workloa
     key: w.key,
     hub: hub === null ? null : name(hub),
     fallbacks: greenOrder.filter((h) => h !== hub).map(name),
+    greenOrder: greenOrder.map(name),
     replicasByHub,
     expected,
     moved,

@@ -87,6 +87,8 @@ export interface WorkloadPlan {
   hub: string | null;
   /** the other eligible hubs in the order pods should spill over to */
   fallbacks: string[];
+  /** every eligible hub, greenest first over the judgement window (optional for other planners) */
+  greenOrder?: string[];
   /** replicas planned per hub */
   replicasByHub: Record<string, number>;
   /** over the dwell window at the planned hub */

@@ -99,13 +99,20 @@ export class Controller {
   /**
    * Enqueues keys for events of `informer`. Without `map`, the object's own key (it is the
    * primary kind). Deletions are mapped too: the reconciler finds the object gone and cleans up.
+   * With `significant`, a change is passed on only when that view of the object changed.
    */
-  watch<T extends KubeObject>(informer: Informer<T>, map?: KeyMapper<T>): this {
+  watch<T extends KubeObject>(informer: Informer<T>, map?: KeyMapper<T>, significant?: (obj: T) => unknown): this {
     const toKeys = map ?? ((obj: T) => [objectKey(obj)]);
     const enqueue = (obj: T): void => {
       for (const key of toKeys(obj)) this.queue.add(key);
     };
-    informer.onChange(enqueue).onDelete(enqueue);
+    // A change that leaves what this controller reacts to as it was (a heartbeat, our own
+    // status write) wakes nobody.
+    const onChange = (obj: T, old?: T): void => {
+      if (significant && old !== undefined && JSON.stringify(significant(old)) === JSON.stringify(significant(obj))) return;
+      enqueue(obj);
+    };
+    informer.onChange(onChange).onDelete(enqueue);
     this.#sources.push({ informer });
     return this;
   }

@@ -85,7 +85,8 @@ export interface InformerOptions<T extends KubeObject> {
   readonly registry?: Registry;
 }
 
-export type ChangeHandler<T> = (obj: T) => void;
+/** `old` is the cached object the change replaces, undefined for a new one (and for deletions). */
+export type ChangeHandler<T> = (obj: T, old?: T) => void;
 
 export interface InformerStats {
   /** Successful lists. */
@@ -317,13 +318,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.#resyncDue = false;
     const reportAll = reason === 'resync';
     const next = new Map<string, T>();
-    const changed: T[] = [];
+    const changed: { obj: T; old: T | undefined }[] = [];
     for (const raw of list.items) {
       const obj = this.#transform(raw);
       const key = objectKey(obj);
       next.set(key, obj);
       const old = this.#cache.get(key);
-      if (reportAll || old?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) changed.push(obj);
+      if (reportAll || old?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) changed.push({ obj, old });
     }
     const deleted = [...this.#cache.entries()].filter(([key]) => !next.has(key)).map(([, obj]) => obj);
     this.#cache = next;
@@ -338,7 +339,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.#syncWaiters = [];
       for (const w of waiters) w();
     }
-    for (const obj of changed) this.#emit(this.#onChange, obj);
+    for (const { obj, old } of changed) this.#emit(this.#onChange, obj, old);
     for (const obj of deleted) this.#emit(this.#onDelete, obj);
   }
 
@@ -423,7 +424,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       const old = this.#cache.get(key);
       this.#cache.set(key, obj);
       this.#metrics?.objects.set({ informer: this.name }, this.#cache.size);
-      if (old?.metadata?.resourceVersion !== rv) this.#emit(this.#onChange, obj);
+      if (old?.metadata?.resourceVersion !== rv) this.#emit(this.#onChange, obj, old);
     } else if (phase === 'DELETED') {
       this.#cache.delete(key);
       this.#metrics?.objects.set({ informer: this.name }, this.#cache.size);
@@ -431,10 +432,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  #emit(handlers: readonly ChangeHandler<T>[], obj: T): void {
+  #emit(handlers: readonly ChangeHandler<T>[], obj: T, old?: T): void {
     for (const h of handlers) {
       try {
-        h(obj);
+        h(obj, old);
       } catch (err) {
         this.#log?.error({ err, key: objectKey(obj) }, 'Event handler failed');
       }

@@ -56,6 +56,7 @@ const allowed: Check[] = [
   ...checks('factory', 'statefulsets.apps', ['get', 'list', 'watch', 'patch']),
   ...checks('cluster', 'nodes', ['get', 'list', 'watch']),
   ...checks('factory', 'pods', ['get', 'list', 'watch']),
+  ...checks('factory', 'pods', ['create'], 'eviction'),
   ...checks('factory', 'secrets', ['get']),
   ...checks('operator', 'secrets', ['get']),
   ...checks('factory', 'events.events.k8s.io', ['create', 'patch']),

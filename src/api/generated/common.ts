@@ -46,7 +46,9 @@ export type ConditionStatus = "True" | "False" | "Unknown";
  */
 export interface LabelSelector {
   /**
-   * Labels that must all be present with these values.
+   * Labels that must all be present with these values. Keys and values follow the Kubernetes label
+   * syntax (keys: an optional DNS subdomain prefix and '/', then a name of at most 63 characters;
+   * values: at most 63 characters).
    */
   matchLabels?: Record<string, string>;
   /**
@@ -65,7 +67,8 @@ export type LabelSelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
  */
 export interface LabelSelectorRequirement {
   /**
-   * The label key the requirement applies to.
+   * The label key the requirement applies to (Kubernetes label key syntax).
+   * @pattern ^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$
    */
   key: string;
   /**

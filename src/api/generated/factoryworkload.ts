@@ -192,9 +192,15 @@ export interface FactoryWorkloadStatus {
    */
   hub?: string;
   /**
-   * Number of the target's running replicas in each hub, by hub name.
+   * Where the target's pods really run: the number of Ready pods in each hub, by hub name, as
+   * observed on the cluster.
    */
   replicasByHub?: Record<string, number>;
+  /**
+   * The plan: the number of replicas the planner puts in each hub, by hub name. The Placed condition
+   * says whether replicasByHub matches it.
+   */
+  plannedReplicasByHub?: Record<string, number>;
   /**
    * The hubs within the latency budget and allowed by hubSelector.
    */

@@ -144,12 +144,20 @@ export const factoryWorkloadSchema: OpenApiSchema = {
               "x-kubernetes-map-type": "atomic",
               "properties": {
                 "matchLabels": {
-                  "description": "Labels that must all be present with these values.",
+                  "description": "Labels that must all be present with these values. Keys and values follow the Kubernetes label syntax (keys: an optional DNS subdomain prefix and '/', then a name of at most 63 characters; values: at most 63 characters).",
                   "type": "object",
                   "maxProperties": 16,
+                  "x-kubernetes-validations": [
+                    {
+                      "rule": "self.all(k, size(k) <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.matches('^.{1,253}/')))",
+                      "message": "label keys must be a name of at most 63 characters (letters, digits, '-', '_', '.', starting and ending with a letter or digit), optionally prefixed by a DNS subdomain and '/'",
+                      "reason": "FieldValueInvalid"
+                    }
+                  ],
                   "additionalProperties": {
                     "type": "string",
-                    "maxLength": 63
+                    "maxLength": 63,
+                    "pattern": "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
                   }
                 },
                 "matchExpressions": {
@@ -174,10 +182,18 @@ export const factoryWorkloadSchema: OpenApiSchema = {
                     ],
                     "properties": {
                       "key": {
-                        "description": "The label key the requirement applies to.",
+                        "description": "The label key the requirement applies to (Kubernetes label key syntax).",
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 317
+                        "maxLength": 317,
+                        "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+                        "x-kubernetes-validations": [
+                          {
+                            "rule": "!self.contains('/') || self.matches('^.{1,253}/')",
+                            "message": "the prefix of a label key must be at most 253 characters",
+                            "reason": "FieldValueInvalid"
+                          }
+                        ]
                       },
                       "operator": {
                         "description": "How the key relates to the values.",
@@ -196,7 +212,8 @@ export const factoryWorkloadSchema: OpenApiSchema = {
                         "x-kubernetes-list-type": "atomic",
                         "items": {
                           "type": "string",
-                          "maxLength": 63
+                          "maxLength": 63,
+                          "pattern": "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
                         }
                       }
                     }
@@ -297,7 +314,15 @@ export const factoryWorkloadSchema: OpenApiSchema = {
           "type": "string"
         },
         "replicasByHub": {
-          "description": "Number of the target's running replicas in each hub, by hub name.",
+          "description": "Where the target's pods really run: the number of Ready pods in each hub, by hub name, as observed on the cluster.",
+          "type": "object",
+          "additionalProperties": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "plannedReplicasByHub": {
+          "description": "The plan: the number of replicas the planner puts in each hub, by hub name. The Placed condition says whether replicasByHub matches it.",
           "type": "object",
           "additionalProperties": {
             "type": "integer",
@@ -457,12 +482,20 @@ export const hubSchema: OpenApiSchema = {
           ],
           "properties": {
             "matchLabels": {
-              "description": "Labels that must all be present with these values.",
+              "description": "Labels that must all be present with these values. Keys and values follow the Kubernetes label syntax (keys: an optional DNS subdomain prefix and '/', then a name of at most 63 characters; values: at most 63 characters).",
               "type": "object",
               "maxProperties": 16,
+              "x-kubernetes-validations": [
+                {
+                  "rule": "self.all(k, size(k) <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.matches('^.{1,253}/')))",
+                  "message": "label keys must be a name of at most 63 characters (letters, digits, '-', '_', '.', starting and ending with a letter or digit), optionally prefixed by a DNS subdomain and '/'",
+                  "reason": "FieldValueInvalid"
+                }
+              ],
               "additionalProperties": {
                 "type": "string",
-                "maxLength": 63
+                "maxLength": 63,
+                "pattern": "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
               }
             },
             "matchExpressions": {
@@ -487,10 +520,18 @@ export const hubSchema: OpenApiSchema = {
                 ],
                 "properties": {
                   "key": {
-                    "description": "The label key the requirement applies to.",
+                    "description": "The label key the requirement applies to (Kubernetes label key syntax).",
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 317
+                    "maxLength": 317,
+                    "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+                    "x-kubernetes-validations": [
+                      {
+                        "rule": "!self.contains('/') || self.matches('^.{1,253}/')",
+                        "message": "the prefix of a label key must be at most 253 characters",
+                        "reason": "FieldValueInvalid"
+                      }
+                    ]
                   },
                   "operator": {
                     "description": "How the key relates to the values.",
@@ -509,7 +550,8 @@ export const hubSchema: OpenApiSchema = {
                     "x-kubernetes-list-type": "atomic",
                     "items": {
                       "type": "string",
-                      "maxLength": 63
+                      "maxLength": 63,
+                      "pattern": "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
                     }
                   }
                 }

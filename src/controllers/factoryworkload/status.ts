@@ -16,11 +16,16 @@ export interface WorkloadStatusInput {
   generation: number | undefined;
   previous: FactoryWorkloadStatus | undefined;
   now: Date;
-  mode: 'Enforce' | 'Shadow';
   entry: WorkloadPlan;
   eligibleHubs: string[];
+  /** the planned hub as written on the target (Enforce) or as planned (Shadow) */
   hub: string | null;
   lastMove: FactoryWorkloadStatus['lastMove'];
+  /** the Placed condition, as decided */
+  placed: ConditionInput;
+  reason: string;
+  /** Ready pods per hub, as observed */
+  observed: Record<string, number>;
   avoided: AvoidedEmissions | undefined;
   freshness: FreshnessOfHubs;
 }
@@ -39,20 +44,6 @@ export function freshnessCondition(f: FreshnessOfHubs): ConditionInput {
   return { type: 'ForecastFresh', status: 'False', reason: 'ForecastStale', message: `not live: ${list}` };
 }
 
-function placedCondition(input: WorkloadStatusInput): ConditionInput {
-  const { entry, mode } = input;
-  if (input.eligibleHubs.length === 0) {
-    return { type: 'Placed', status: 'False', reason: 'NoEligibleHub', message: 'no hub is within the latency budget and allowed by hubSelector' };
-  }
-  if (entry.hub === null) {
-    return { type: 'Placed', status: 'False', reason: 'NoCapacity', message: 'no eligible hub has room for a replica' };
-  }
-  if (mode === 'Shadow') {
-    return { type: 'Placed', status: 'True', reason: 'Shadow', message: `would run in ${entry.hub}; Shadow mode writes nothing on the target` };
-  }
-  return { type: 'Placed', status: 'True', reason: 'Placed', message: `node affinity points at ${entry.hub}` };
-}
-
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
@@ -62,7 +53,7 @@ export function desiredWorkloadStatus(input: WorkloadStatusInput): { status: Fac
   const { previous, entry } = input;
   const wanted: ConditionInput[] = [
     { type: 'TargetFound', status: 'True', reason: 'TargetFound', message: 'the target exists' },
-    placedCondition(input),
+    input.placed,
     freshnessCondition(input.freshness),
   ];
   const { conditions, changed: conditionsChanged } = setConditions(
@@ -71,12 +62,13 @@ export function desiredWorkloadStatus(input: WorkloadStatusInput): { status: Fac
     input.generation,
     input.now,
   );
-  const reason = previous?.reason !== undefined && sameShape(previous.reason, entry.reason) ? previous.reason : entry.reason;
+  const reason = previous?.reason !== undefined && sameShape(previous.reason, input.reason) ? previous.reason : input.reason;
   const status: FactoryWorkloadStatus = {
     observedGeneration: input.generation ?? 0,
     conditions,
     eligibleHubs: input.eligibleHubs,
-    replicasByHub: entry.replicasByHub,
+    replicasByHub: input.observed,
+    plannedReplicasByHub: entry.replicasByHub,
     expected: {
       renewableShare: round(entry.expected.renewableShare, 2),
       carbonIntensity: Math.round(entry.expected.carbonIntensity),
@@ -111,7 +103,7 @@ export function targetMissingStatus(
     generation,
     now,
   );
-  const { hub: _hub, replicasByHub: _r, expected: _e, reason: _reason, conditions: _c, ...kept } = previous ?? {};
+  const { hub: _hub, replicasByHub: _r, plannedReplicasByHub: _p, expected: _e, reason: _reason, conditions: _c, ...kept } = previous ?? {};
   const status: FactoryWorkloadStatus = { ...kept, observedGeneration: generation ?? 0, conditions };
   const before = JSON.stringify(canonical({ ...(previous ?? {}), conditions: undefined }));
   const after = JSON.stringify(canonical({ ...status, conditions: undefined }));

@@ -1,6 +1,7 @@
 // Placement controller (placement.plan): one global key. It gathers the world from the caches,
-// plans in a worker thread, keeps the latest plan for the FactoryWorkload reconciler to read,
-// and enqueues every workload. The plan is global because hubs' capacity is shared.
+// plans in a worker thread, publishes the plan as one immutable snapshot for the FactoryWorkload
+// reconciler to read, and enqueues every workload. The plan is global because hubs' capacity is
+// shared.
 import type { FactoryWorkload } from '../../api/index.ts';
 import { histogram } from '../../observability/metrics.ts';
 import type { PlannerWorker } from '../../placement/worker.ts';
@@ -8,7 +9,7 @@ import type { PlannerLimits, WorkloadPlan } from '../../placement/types.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../context.ts';
 import type { HubForecasts } from '../hub/forecasts.ts';
-import { gather, type HubNow, type Target } from './gather.ts';
+import { gather, movesIntoMissingData, type HubNow, type Target, type WorkloadFacts } from './gather.ts';
 
 export const planKey = 'plan';
 
@@ -20,22 +21,40 @@ export interface PlacementOptions {
   namespaces: readonly string[];
 }
 
-/** What the FactoryWorkload reconciler reads: the latest plan and the facts it was made from. */
+/** One plan and the facts it was made from; replaced whole, never changed. */
+export interface PlanSnapshot {
+  readonly entries: ReadonlyMap<string, WorkloadPlan>;
+  readonly facts: ReadonlyMap<string, WorkloadFacts>;
+  readonly hubNow: ReadonlyMap<string, HubNow>;
+  /** per workload, the versions the plan saw: FactoryWorkload generation and target generation */
+  readonly basis: ReadonlyMap<string, string>;
+  readonly computedAtMs: number;
+}
+
+/** The version of a workload and its target that a plan entry holds for. */
+export function planBasis(fw: FactoryWorkload, target: Target | undefined): string {
+  return `${String(fw.metadata?.generation ?? 0)}/${String(target?.metadata?.generation ?? 0)}`;
+}
+
+/** What the planning and FactoryWorkload controllers share. */
 export class PlacementState {
-  entries = new Map<string, WorkloadPlan>();
-  eligible = new Map<string, string[]>();
-  hubNow = new Map<string, HubNow>();
-  computedAtMs: number | undefined;
+  #snapshot: PlanSnapshot | undefined;
   /** workloads written by a move whose target has not observed it yet: key → generation */
   readonly pendingRollouts = new Map<string, number>();
-  /** the FactoryWorkload version each plan entry was made from */
-  basis = new Map<string, string>();
   /**
    * Our own FactoryWorkload writes the cache has not shown yet: key → resourceVersion. Until
-   * the watch delivers that version the cache is older than the API's answer, and neither the
-   * planner nor the reconciler may act on it (client-go's "expectations").
+   * the watch delivers that version the cache is older than the API's answer, and the reconciler
+   * may not act on it (client-go's "expectations").
    */
   readonly expected = new Map<string, { resourceVersion: string; atMs: number }>();
+
+  get snapshot(): PlanSnapshot | undefined {
+    return this.#snapshot;
+  }
+
+  publish(snapshot: PlanSnapshot): void {
+    this.#snapshot = snapshot;
+  }
 
   /**
    * After a write: `written` is the version the API answered, `cachedNow` the one the cache holds
@@ -106,8 +125,6 @@ export function createPlanningReconciler(
     const nowMs = ctx.clock.now();
     const workloads = ctx.informers.factoryWorkloads.list().filter((fw) => inScope(options, fw));
     const keyOf = (fw: FactoryWorkload): string => `${fw.metadata?.namespace ?? ''}/${fw.metadata?.name ?? ''}`;
-    // Workloads whose own write has not reached the cache yet are planned from the older
-    // version; the reconciler sees that in `basis` and waits for the next plan.
     // A pending rollout ends when the target's controller has seen our write.
     for (const [key, generation] of state.pendingRollouts) {
       const fw = ctx.informers.factoryWorkloads.get(key);
@@ -126,14 +143,24 @@ export function createPlanningReconciler(
       pendingRollouts: new Set(state.pendingRollouts.keys()),
     });
     const started = performance.now();
-    const plan = await worker.plan(gathered.input);
+    let plan = await worker.plan(gathered.input);
+    // A move into a hub without live data is held back and the rest planned again (the held
+    // workloads grow each round, so this ends).
+    for (let round = 0; round < 3; round++) {
+      const held = movesIntoMissingData(plan, gathered).filter((k) => !gathered.input.movesInProgress.includes(k));
+      if (held.length === 0) break;
+      gathered.input.movesInProgress = [...gathered.input.movesInProgress, ...held].sort();
+      plan = await worker.plan(gathered.input);
+    }
     duration.observe((performance.now() - started) / 1000);
 
-    state.entries = new Map(plan.workloads.map((w) => [w.key, w]));
-    state.basis = new Map(workloads.map((fw) => [keyOf(fw), fw.metadata?.resourceVersion ?? '']));
-    state.eligible = gathered.eligible;
-    state.hubNow = gathered.hubNow;
-    state.computedAtMs = nowMs;
+    state.publish(Object.freeze({
+      entries: new Map(plan.workloads.map((w) => [w.key, w])),
+      facts: gathered.facts,
+      hubNow: gathered.hubNow,
+      basis: new Map(workloads.map((fw) => [keyOf(fw), planBasis(fw, targetOf(ctx, fw))])),
+      computedAtMs: nowMs,
+    }));
     for (const fw of workloads) enqueueWorkload(keyOf(fw));
     ctx.logger.debug({ workloads: plan.workloads.length, moves: plan.workloads.filter((w) => w.moved).length }, 'Planned');
     return { requeueAfterMs: options.intervalMs };
