@@ -82,7 +82,22 @@ function durationMs(s: string | undefined): number | undefined {
   }
 }
 
+/** The label key syntax of the API server (and of the CRDs' rule on matchLabels keys). */
+const labelKeyName = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelKeyPrefix = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function isLabelKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !labelKeyPrefix.test(prefix))) return false;
+  return labelKeyName.test(name);
+}
+
 function checkSelector(selector: LabelSelector | undefined, field: string, out: Problem[]): void {
+  for (const key of Object.keys(selector?.matchLabels ?? {})) {
+    if (!isLabelKey(key)) out.push({ field: `${field}.matchLabels`, message: `label key ${JSON.stringify(key)} is not a valid label key: a name of at most 63 characters, optionally prefixed by a DNS subdomain and '/'` });
+  }
   (selector?.matchExpressions ?? []).forEach((e, i) => {
     const needsValues = e.operator === 'In' || e.operator === 'NotIn';
     if (needsValues !== (e.values !== undefined && e.values.length > 0)) {

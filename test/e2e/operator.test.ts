@@ -110,8 +110,16 @@ describe('operator', () => {
     await createTargetAndWorkload(targetDeployment(ns, 'vision', { replicas: 4, gpu: 1 }), factoryWorkload(ns, 'vision', scenario.region, { target: 'vision' }));
     // Qingyang has two GPUs; the other two replicas go to the next greenest, Zhongwei.
     await waitForPlacement(ns, 'vision', { [hubOf('qingyang')]: 2, [hubOf('zhongwei')]: 2 });
+    const split = { [hubOf('qingyang')]: 2, [hubOf('zhongwei')]: 2 };
+    // The status reports where Ready pods run, the plan beside it, and that the two match.
+    await eventually('status to report the pods where they run', async () => {
+      const fw = await getWorkload(ns, 'vision');
+      const placed = fw.status?.conditions?.find((c) => c.type === 'Placed');
+      return JSON.stringify(fw.status?.replicasByHub) === JSON.stringify(split) && placed?.status === 'True' ? fw : undefined;
+    });
     const fw = await getWorkload(ns, 'vision');
-    expect(fw.status?.replicasByHub).toEqual({ [hubOf('qingyang')]: 2, [hubOf('zhongwei')]: 2 });
+    expect(fw.status?.plannedReplicasByHub).toEqual(split);
+    expect(fw.status?.conditions?.find((c) => c.type === 'Placed')?.message).toBe(`running as planned: ${hubOf('qingyang')} 2, ${hubOf('zhongwei')} 2`);
     expect((await podsByHub(ns, 'vision')).get('Pending')).toBeUndefined();
   });
 

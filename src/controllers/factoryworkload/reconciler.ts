@@ -12,6 +12,7 @@ import { counter, gauge, removeSeries } from '../../observability/metrics.ts';
 import { applyCustomStatus, applyWorkload, customObjectTarget, setFinalizer, type ApplyConfiguration } from '../../runtime/apply.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { callApi, isNotFound, toApiError } from '../../runtime/errors.ts';
+import { failpoint } from '../../runtime/failpoint.ts';
 import { plain } from '../../runtime/plain.ts';
 import type { EventRegarding } from '../../runtime/events.ts';
 import { conditionOf, type Condition } from '../conditions.ts';
@@ -253,12 +254,15 @@ export function createFactoryWorkloadReconciler(
 
     if (decision.write?.kind === 'apply') {
       const write = decision.write;
+      const moving = write.record.from !== undefined && write.record.at === now.toISOString();
+      if (moving) failpoint('move-before-patch');
       try {
         const written = (await applyWorkload(ctx.apps, applyConfig(fw, target, write), { force: write.force })) as { metadata?: { generation?: number } };
         refusals.delete(key);
         const generation = written.metadata?.generation ?? 0;
         if (generation !== (target.metadata?.generation ?? 0)) state.pendingRollouts.set(key, generation);
         ctx.logger.info({ kind: target.kind, namespace, name: fw.spec.targetRef.name, hub: write.record.hub, fill: write.record.fill }, 'Patched node affinity');
+        if (moving) failpoint('move-after-patch');
       } catch (error) {
         const e = toApiError(error);
         if (e.kind !== 'Invalid' && e.kind !== 'BadRequest' && e.kind !== 'Forbidden') throw error;
@@ -314,6 +318,7 @@ export function createFactoryWorkloadReconciler(
       freshness,
     });
     if (changed) await writeStatus(key, ref, status, now.getTime());
+    if (decision.moved) failpoint('move-after-status');
     // Events after the status that records them: a crash in between loses an event, never
     // doubles one (the next pass sees the status already written).
     if (decision.moved) moves.inc({ from: decision.moved.from, to: decision.moved.to });

@@ -81,6 +81,23 @@ export const invalid: InvalidCase[] = [
   { what: 'no location', kind: 'Hub', changes: { 'spec.location': undefined }, says: /spec\.location.*Required value/ },
   { what: 'no node selector', kind: 'Hub', changes: { 'spec.nodeSelector': undefined }, says: /spec\.nodeSelector.*Required value/ },
   { what: 'empty node selector', kind: 'Hub', changes: { 'spec.nodeSelector': {} }, says: /spec\.nodeSelector.*must not be empty/ },
+  { what: 'node selector label key with a space', kind: 'Hub', changes: { 'spec.nodeSelector': { matchLabels: { 'bad key!': 'x' } } }, says: /spec\.nodeSelector\.matchLabels.*label key/ },
+  { what: 'node selector label key with an empty prefix', kind: 'Hub', changes: { 'spec.nodeSelector': { matchLabels: { '/region': 'x' } } }, says: /spec\.nodeSelector\.matchLabels.*label key/ },
+  { what: 'node selector label key name over 63 characters', kind: 'Hub', changes: { 'spec.nodeSelector': { matchLabels: { ['k'.repeat(64)]: 'x' } } }, says: /spec\.nodeSelector\.matchLabels.*label key/ },
+  { what: 'node selector label value with a space', kind: 'Hub', changes: { 'spec.nodeSelector': { matchLabels: { region: 'cn gansu' } } }, says: /spec\.nodeSelector\.matchLabels\.region/ },
+  {
+    what: 'node selector expression key with a bang',
+    kind: 'Hub',
+    changes: { 'spec.nodeSelector': { matchExpressions: [{ key: 'region!', operator: 'Exists' }] } },
+    says: /spec\.nodeSelector\.matchExpressions\[0\]\.key/,
+  },
+  {
+    what: 'node selector expression value over 63 characters',
+    kind: 'Hub',
+    changes: { 'spec.nodeSelector': { matchExpressions: [{ key: 'region', operator: 'In', values: ['v'.repeat(64)] }] } },
+    says: /spec\.nodeSelector\.matchExpressions\[0\]\.values\[0\]/,
+  },
+  { what: 'hubSelector label key with a space', kind: 'FactoryWorkload', changes: { 'spec.placement.hubSelector': { matchLabels: { 'bad key': 'x' } } }, says: /spec\.placement\.hubSelector\.matchLabels.*label key/ },
   {
     what: 'In without values',
     kind: 'Hub',
