@@ -25,6 +25,11 @@ export interface EventInput {
   action: string;
   /** Human-readable, at most 1 kB. */
   note: string;
+  /**
+   * A name that makes the event happen once: recording it again (after a restart, say) finds it
+   * already there and writes nothing. Such events are not folded into series.
+   */
+  once?: string;
 }
 
 export type DedupDecision =
@@ -146,6 +151,13 @@ export class EventRecorder {
     const key = eventKey(input);
     const namespace = input.regarding.namespace ?? this.#opts.clusterEventsNamespace ?? 'default';
     const now = this.#clock.now();
+    if (input.once !== undefined) {
+      await this.#create(input, namespace, now, input.once).catch((err: unknown) => {
+        const apiError = toApiError(err);
+        if (apiError.kind !== 'AlreadyExists') this.#opts.logger?.warn({ err: apiError, reason: input.reason, name: input.regarding.name }, 'Failed to record event');
+      });
+      return;
+    }
     const decision = this.#dedup.observe(key, namespace, now);
     try {
       if (decision.write === 'create') {
@@ -162,9 +174,9 @@ export class EventRecorder {
     }
   }
 
-  async #create(input: EventInput, namespace: string, now: number): Promise<string> {
+  async #create(input: EventInput, namespace: string, now: number, fixedName?: string): Promise<string> {
     const base = input.regarding.name.slice(0, 200);
-    const name = `${base}.${now.toString(16)}${randomBytes(2).toString('hex')}`;
+    const name = fixedName ?? `${base}.${now.toString(16)}${randomBytes(2).toString('hex')}`;
     await callApi(() =>
       this.#opts.api.createNamespacedEvent({
         namespace,

@@ -64,6 +64,8 @@ export interface EventOut {
   type: 'Normal' | 'Warning';
   reason: string;
   note: string;
+  /** set for an event that must happen once whatever crashes: its stable name */
+  once?: string;
 }
 
 export interface Decision {
@@ -94,6 +96,8 @@ function ownAffinity(t: TargetFacts, self: string): { own: NodeAffinity | null; 
   }
   const placedBefore = t.record.placedBy === self && t.record.placement !== undefined;
   const recordedOwn = placedBefore ? t.record.own : undefined;
+  // Still ours: what the target had before us is in the record (others may share the field).
+  if (t.westwardOwns && placedBefore) return { own: recordedOwn ?? null, force: t.owners.length > 0 };
   if (t.owners.length === 0) {
     // Nobody else holds the field: it is ours, or free.
     if (t.westwardOwns) return { own: recordedOwn ?? null, force: false };
@@ -215,7 +219,8 @@ export function decide(input: DecideInput): Decision {
   // A move is recorded from the target's record, so one written before a crash is recorded once.
   if (record?.from !== undefined && input.previous?.lastMove?.time !== record.at) {
     moved = { from: record.from, to: record.hub, reason: record.reason ?? entry.reason };
-    events.push({ type: 'Normal', reason: 'Moved', note: moved.reason });
+    // Named after the move itself: recorded again after a crash, it is found and not repeated.
+    events.push({ type: 'Normal', reason: 'Moved', note: moved.reason, once: `${self.slice(0, 200)}.moved.${Date.parse(record.at).toString(16)}` });
   } else if (record !== undefined && record.from === undefined && input.previous?.hub === undefined) {
     events.push({ type: 'Normal', reason: 'Placed', note: record.reason ?? entry.reason });
   }

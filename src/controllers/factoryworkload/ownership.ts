@@ -17,14 +17,20 @@ export const westwardManager = 'westward';
 
 const nodeAffinityPath = ['f:spec', 'f:template', 'f:spec', 'f:affinity', 'f:nodeAffinity'];
 
-/** True when the fields entry owns anything at or under the pod template's node affinity. */
+function child(at: unknown, step: string): unknown {
+  return typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[step] : undefined;
+}
+
+/**
+ * True when the fields entry owns a value of the pod template's node affinity: one of its two
+ * atomic lists. Owning only the enclosing structs (the "." markers a forced apply leaves behind
+ * for the previous writer) is not owning the affinity.
+ */
 export function ownsNodeAffinity(fieldsV1: unknown): boolean {
   let at: unknown = fieldsV1;
-  for (const step of nodeAffinityPath) {
-    if (typeof at !== 'object' || at === null) return false;
-    at = (at as Record<string, unknown>)[step];
-  }
-  return typeof at === 'object' && at !== null;
+  for (const step of nodeAffinityPath) at = child(at, step);
+  if (child(at, 'f:preferredDuringSchedulingIgnoredDuringExecution') !== undefined) return true;
+  return child(child(at, 'f:requiredDuringSchedulingIgnoredDuringExecution'), 'f:nodeSelectorTerms') !== undefined;
 }
 
 /** Managers other than Westward that own node affinity on the target. */

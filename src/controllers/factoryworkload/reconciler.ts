@@ -317,14 +317,19 @@ export function createFactoryWorkloadReconciler(
       avoided: accrual.record,
       freshness,
     });
+    // A move's event goes first, under a name of its own: a crash before the status write
+    // repeats the attempt, which finds it there. Other events follow the status they announce.
+    for (const e of decision.events.filter((x) => x.once !== undefined)) {
+      await ctx.events.record({ regarding, type: e.type, reason: e.reason, action: 'Place', note: e.note, once: e.once });
+    }
     if (changed) await writeStatus(key, ref, status, now.getTime());
     if (decision.moved) failpoint('move-after-status');
-    // Events after the status that records them: a crash in between loses an event, never
-    // doubles one (the next pass sees the status already written).
-    if (decision.moved) moves.inc({ from: decision.moved.from, to: decision.moved.to });
-    for (const e of decision.events) {
+    if (decision.moved) {
+      moves.inc({ from: decision.moved.from, to: decision.moved.to });
+      ctx.logger.info({ namespace, name, from: decision.moved.from, to: decision.moved.to, reason: decision.moved.reason }, 'Moved workload');
+    }
+    for (const e of decision.events.filter((x) => x.once === undefined)) {
       await ctx.events.record({ regarding, type: e.type, reason: e.reason, action: 'Place', note: e.note });
-      if (e.reason === 'Moved') ctx.logger.info({ namespace, name, from: decision.moved?.from, to: decision.moved?.to, reason: e.note }, 'Moved workload');
     }
     if (changed) await announce(ctx, regarding, previous, status);
     expectedShare.set({ namespace, name }, planEntry.expected.renewableShare);

@@ -140,8 +140,10 @@ export function gather(g: GatherInput): Gathered {
     const w = toPlannerWorkload(fw, target, g.hubs, { currentHub, lastMoveMs: Number.isFinite(movedAtMs) ? movedAtMs : null });
     if (placement?.from !== undefined) w.previousHub = placement.from;
     // The intent: the split last planned, which settling makes real.
+    // Only when the status speaks of the placement the target holds: after a crash between the
+    // patch and the status write it still holds the split of the hub before.
     const intent = fw.status?.plannedReplicasByHub ?? fw.status?.replicasByHub;
-    if (currentHub !== null && intent && Object.keys(intent).length > 0) w.currentReplicasByHub = { ...intent };
+    if (currentHub !== null && fw.status?.hub === currentHub && intent && Object.keys(intent).length > 0) w.currentReplicasByHub = { ...intent };
 
     const allowed = hubsAllowedByOwnRules(g.hubs.filter((h) => w.eligibleHubs.includes(h.metadata?.name ?? '')), g.nodes, ownConstraints(target, record, self));
     const excludedByOwnRules = w.eligibleHubs.filter((h) => !allowed.has(h));

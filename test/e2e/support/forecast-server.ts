@@ -16,7 +16,8 @@ export interface ForecastServer {
   url: string;
   token: string;
   set(zone: string, signal: ZoneSignal): void;
-  outage(mode: Outage): void;
+  /** every zone, or only the zones named */
+  outage(mode: Outage, zones?: string[]): void;
   /** requests served per path prefix, for tests that check polling happened */
   requests(): number;
   close(): Promise<void>;
@@ -27,6 +28,7 @@ const hourMs = 3_600_000;
 export async function startForecastServer(token = 'test-token'): Promise<ForecastServer> {
   const zones = new Map<string, ZoneSignal>();
   let mode: Outage = 'none';
+  let outageZones: Set<string> | undefined;
   let served = 0;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -36,8 +38,9 @@ export async function startForecastServer(token = 'test-token'): Promise<Forecas
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
-    if (mode === 'http503') { send(503, { message: 'Service temporarily unavailable' }); return; }
-    if (mode === 'html') { send(200, '<html><body>Maintenance</body></html>', 'text/html'); return; }
+    const down = outageZones === undefined || outageZones.has(url.searchParams.get('zone') ?? '');
+    if (down && mode === 'http503') { send(503, { message: 'Service temporarily unavailable' }); return; }
+    if (down && mode === 'html') { send(200, '<html><body>Maintenance</body></html>', 'text/html'); return; }
     if (req.headers['auth-token'] !== token) { send(401, { message: 'Token unauthorized' }); return; }
     const zone = url.searchParams.get('zone') ?? '';
     const signal = zones.get(zone);
@@ -65,8 +68,9 @@ export async function startForecastServer(token = 'test-token'): Promise<Forecas
     url: `http://127.0.0.1:${port}`,
     token,
     set: (zone, signal) => zones.set(zone, signal),
-    outage: (m) => {
+    outage: (m, only) => {
       mode = m;
+      outageZones = only === undefined ? undefined : new Set(only);
     },
     requests: () => served,
     close: () =>

@@ -20,6 +20,8 @@ export interface OperatorFlags {
   namespaces?: string[];
   leaderElect?: { namespace: string; id: string };
   extra?: string[];
+  /** added to the operator's environment (e.g. WESTWARD_FAILPOINTS) */
+  env?: Record<string, string>;
 }
 
 export async function startOperator(flags: OperatorFlags = {}): Promise<OperatorProcess> {
@@ -36,7 +38,7 @@ export async function startOperator(flags: OperatorFlags = {}): Promise<Operator
       : []),
     ...(flags.extra ?? []),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...flags.env } });
   const lines: string[] = [];
   // Kept beside the cluster's own logs for a look after a failed run.
   const logDir = path.join(root, '.cluster', 'logs');

@@ -12,7 +12,7 @@ export interface HubPlan {
   name: string;
   rttMs: number;
   signal: ZoneSignal;
-  nodes: { cpu: string; gpu: number }[];
+  nodes: { cpu: string; gpu: number; labels?: Record<string, string> }[];
 }
 
 export interface Scenario {
@@ -52,7 +52,7 @@ export async function createScenario(plans: HubPlan[], options: { refreshInterva
     const hubName = `${plan.name}-${suffix}`;
     hubs[plan.name] = hubName;
     server.set(hubName, plan.signal);
-    plan.nodes.forEach((n, i) => nodes.push({ name: `${hubName}-${i}`, labels: { [hubLabel]: hubName }, cpu: n.cpu, gpu: n.gpu }));
+    plan.nodes.forEach((n, i) => nodes.push({ name: `${hubName}-${i}`, labels: { ...n.labels, [hubLabel]: hubName }, cpu: n.cpu, gpu: n.gpu }));
     const hub: Hub = {
       apiVersion: 'westward.io/v1alpha1',
       kind: 'Hub',
