@@ -106,6 +106,7 @@ describe('actuation', () => {
     await applyCrds();
     scenario = await createScenario(plans, { refreshInterval: '5s', maxStaleness: '20s' });
     for (const n of testNamespaces) await core.createNamespace({ body: { metadata: { name: ns(n) } } });
+    operator = await run();
   }, 300_000);
 
   afterAll(async () => {
@@ -123,7 +124,8 @@ describe('actuation', () => {
 
   it('fills the small green hub with two competing workloads whose pods ran elsewhere before the operator started', async () => {
     const n = ns('compete');
-    // Created before the operator runs: the default scheduler spreads the pods.
+    // Created while no operator runs: the default scheduler spreads the pods.
+    await operator?.stop();
     for (const name of ['weld', 'paint']) {
       await createTargetAndWorkload(targetDeployment(n, name, { replicas: 2, gpu: 1 }), factoryWorkload(n, name, scenario.region, { target: name, budgetMs: 40 }));
     }

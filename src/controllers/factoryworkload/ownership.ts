@@ -22,15 +22,14 @@ function child(at: unknown, step: string): unknown {
 }
 
 /**
- * True when the fields entry owns a value of the pod template's node affinity: one of its two
- * atomic lists. Owning only the enclosing structs (the "." markers a forced apply leaves behind
- * for the previous writer) is not owning the affinity.
+ * True when the fields entry owns a value of the pod template's node affinity: its required
+ * node selector (an atomic struct) or its preferred list (atomic). Owning only the enclosing
+ * struct (the "." marker a forced apply leaves behind for the previous writer) is not owning it.
  */
 export function ownsNodeAffinity(fieldsV1: unknown): boolean {
   let at: unknown = fieldsV1;
   for (const step of nodeAffinityPath) at = child(at, step);
-  if (child(at, 'f:preferredDuringSchedulingIgnoredDuringExecution') !== undefined) return true;
-  return child(child(at, 'f:requiredDuringSchedulingIgnoredDuringExecution'), 'f:nodeSelectorTerms') !== undefined;
+  return child(at, 'f:preferredDuringSchedulingIgnoredDuringExecution') !== undefined || child(at, 'f:requiredDuringSchedulingIgnoredDuringExecution') !== undefined;
 }
 
 /** Managers other than Westward that own node affinity on the target. */

@@ -67,14 +67,15 @@ export function desiredWorkloadStatus(input: WorkloadStatusInput): { status: Fac
     observedGeneration: input.generation ?? 0,
     conditions,
     eligibleHubs: input.eligibleHubs,
-    replicasByHub: input.observed,
-    plannedReplicasByHub: entry.replicasByHub,
     expected: {
       renewableShare: round(entry.expected.renewableShare, 2),
       carbonIntensity: Math.round(entry.expected.carbonIntensity),
     },
     reason,
   };
+  // An empty map is left out: the API server's apply takes {} for null and refuses it.
+  if (Object.keys(input.observed).length > 0) status.replicasByHub = input.observed;
+  if (Object.keys(entry.replicasByHub).length > 0) status.plannedReplicasByHub = entry.replicasByHub;
   if (input.hub !== null) status.hub = input.hub;
   if (input.lastMove) status.lastMove = input.lastMove;
   if (input.avoided) status.avoidedEmissions = input.avoided;

@@ -5,9 +5,9 @@ const at = (nodeAffinity: unknown): unknown => ({ 'f:spec': { 'f:template': { 'f
 
 describe('ownsNodeAffinity', () => {
   it.each<[string, unknown, boolean]>([
-    ['the required terms', at({ 'f:requiredDuringSchedulingIgnoredDuringExecution': { 'f:nodeSelectorTerms': {} } }), true],
+    ['the required node selector (an atomic struct, as kubectl create records it)', at({ '.': {}, 'f:requiredDuringSchedulingIgnoredDuringExecution': {} }), true],
     ['the preferred terms', at({ 'f:preferredDuringSchedulingIgnoredDuringExecution': {} }), true],
-    ['only the structs a forced apply leaves behind', at({ '.': {}, 'f:requiredDuringSchedulingIgnoredDuringExecution': { '.': {} } }), false],
+    ['only the struct a forced apply leaves behind', at({ '.': {} }), false],
     ['pod anti-affinity only', { 'f:spec': { 'f:template': { 'f:spec': { 'f:affinity': { 'f:podAntiAffinity': {} } } } } }, false],
     ['nothing under the template', { 'f:spec': { 'f:replicas': {} } }, false],
     ['no fields', undefined, false],
