@@ -1,7 +1,6 @@
 // Small checked readers for untrusted JSON. Each takes the path of the value it reads so that a
 // rejection says where the body is wrong (`hourly.time[3]`), and each throws only ForecastError.
 import { ForecastError } from './errors.ts';
-import type { ForecastPoint } from './types.ts';
 
 export type Json = unknown;
 export type JsonObject = Record<string, unknown>;
@@ -53,7 +52,7 @@ export function numOrNull(value: unknown, path: string): number | null {
 
 export function range(value: number, min: number, max: number, path: string): number {
   if (value < min || value > max) {
-    throw new ForecastError('Units', `${path}: ${value} is outside ${min}..${max}`);
+    throw new ForecastError('OutOfRange', `${path}: ${value} is outside ${min}..${max}`);
   }
   return value;
 }
@@ -84,34 +83,6 @@ const maxTimeMs = Date.UTC(2200, 0, 1);
 export function iso(ms: number): string {
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw schemaError('$', `time out of range (${ms} ms)`);
   return new Date(ms).toISOString();
-}
-
-/**
- * The last checks every parser runs: enough points, strictly increasing and non-overlapping,
- * no NaN anywhere. Paths name the provider's own array so the message points into the body.
- */
-export function checkPoints(points: ForecastPoint[], path: string, minPoints = 1): ForecastPoint[] {
-  if (points.length < minPoints) {
-    throw new ForecastError(
-      'TooFewPoints',
-      `${path}: ${points.length} usable point(s), at least ${minPoints} needed`,
-    );
-  }
-  let previousEnd = -Infinity;
-  points.forEach((p, i) => {
-    const start = Date.parse(p.start);
-    const end = Date.parse(p.end);
-    if (!(end > start)) throw new ForecastError('OutOfOrder', `${path}[${i}]: ends at or before it starts`);
-    if (start < previousEnd) {
-      throw new ForecastError('OutOfOrder', `${path}[${i}]: starts at ${p.start}, before the previous point ends`);
-    }
-    for (const key of ['carbonIntensity', 'renewableShare', 'renewableMW'] as const) {
-      const v = p[key];
-      if (v !== null && !Number.isFinite(v)) throw schemaError(`${path}[${i}]`, `${key} is not a finite number`);
-    }
-    previousEnd = end;
-  });
-  return points;
 }
 
 /** The step between consecutive times, or `fallbackMs` when there is only one. */

@@ -5,7 +5,8 @@
 import { ForecastError } from '../errors.ts';
 import { defaultPvParams, defaultSurface, poaForInterval, pvPowerMW } from '../models/pv.ts';
 import { defaultHubHeightM, scaleWindSpeed, windPowerMW } from '../models/wind.ts';
-import { arr, checkPoints, iso, num, numOrNull, obj, range, schemaError, str, time, type JsonObject } from '../read.ts';
+import { arr, iso, num, numOrNull, obj, range, schemaError, str, time, type JsonObject } from '../read.ts';
+import { checkPoints, physicalBounds, within, type Bound } from '../validate.ts';
 import type { HubForecastRequest } from '../request.ts';
 import type { Forecast, ForecastPoint } from '../types.ts';
 import { buildForecast, type ParseContext } from './context.ts';
@@ -60,21 +61,24 @@ function readSeries(body: JsonObject, path: string): Series {
     }
     const unit = units[name];
     let factor = 1;
+    let bound: Bound = physicalBounds.irradiance;
     if (name.startsWith('wind_speed')) {
       const u = str(unit, `${path}hourly_units.${name}`);
       const f = windUnitToMs[u];
       if (f === undefined) throw new ForecastError('Units', `${path}hourly_units.${name}: unknown wind unit "${u}"`);
       factor = f;
+      bound = physicalBounds.windSpeed;
     } else if (name === 'temperature_2m') {
       const u = str(unit, `${path}hourly_units.${name}`);
       if (u !== '°C') throw new ForecastError('Units', `${path}hourly_units.${name}: expected °C, got "${u}"`);
+      bound = physicalBounds.temperature;
     } else if (unit !== undefined) {
       const u = str(unit, `${path}hourly_units.${name}`);
       if (u !== 'W/m²') throw new ForecastError('Units', `${path}hourly_units.${name}: expected W/m², got "${u}"`);
     }
     values[name] = raw.map((v, i) => {
       const n = numOrNull(v, `${path}hourly.${name}[${i}]`);
-      return n === null ? null : n * factor;
+      return n === null ? null : within(n * factor, bound, `${path}hourly.${name}[${i}]`);
     });
   }
   return { times, values };
@@ -152,7 +156,7 @@ function parseLocation(body: unknown, path: string, hub: HubForecastRequest, ctx
   }
   const series = readSeries(o, path);
   const points = pointsFor(series, hub);
-  checkPoints(points.filter((p) => p.renewableMW !== null), `${path}hourly.time`, 1);
+  checkPoints(points, `${path}hourly.time`, { ...ctx, hub });
   return buildForecast('OpenMeteo', points, { ...ctx, hub });
 }
 
