@@ -1,5 +1,6 @@
 // The fetch function the poller is given: forecasts for a set of hubs, one result per hub, with
-// Open-Meteo hubs that share a base URL fetched in one request. Never throws.
+// Open-Meteo hubs that share a base URL fetched in one request. Never throws, and no result
+// holds a value of the hub's credentials, whatever a provider echoed back.
 import { ForecastError, toForecastError } from './errors.ts';
 import { JsonHttpClient, type HttpOptions } from './http.ts';
 import {
@@ -11,6 +12,7 @@ import {
   staticForecast,
 } from './clients/providers.ts';
 import { baseUrl, defaultBaseUrls } from './clients/urls.ts';
+import { credentialValues, redactError } from './redact.ts';
 import type { HubForecastRequest } from './request.ts';
 import type { Forecast } from './types.ts';
 
@@ -64,7 +66,7 @@ export function createForecastSource(options: Partial<HttpOptions> = {}): FetchF
         try {
           results.set(hub.hub, await one(hub));
         } catch (error) {
-          results.set(hub.hub, toForecastError(error));
+          results.set(hub.hub, redactError(toForecastError(error), credentialValues(hub.credentials)));
         }
       }),
     ]);
