@@ -40,6 +40,9 @@ export interface EffectiveForecast {
 /** First retry after a failure, doubled per further failure, never later than the refresh interval. */
 export const failureRetryBaseMs = 30_000;
 
+/** A provider's Retry-After is honoured up to this; a longer one is read as this (a hostile or broken value). */
+export const maxRetryAfterHonouredMs = 24 * 3_600_000;
+
 export function initialHubState(hub: string, nowMs: number): HubForecastState {
   return {
     hub,
@@ -70,7 +73,9 @@ export function applyFetchResult(
     };
   }
   const failures = state.consecutiveFailures + 1;
-  const retryIn = Math.min(spec.refreshIntervalMs, failureRetryBaseMs * 2 ** Math.min(failures - 1, 20));
+  const backoff = Math.min(spec.refreshIntervalMs, failureRetryBaseMs * 2 ** Math.min(failures - 1, 20));
+  // The provider's own Retry-After wins over a shorter backoff, even past the refresh interval.
+  const retryIn = Math.max(backoff, Math.min(result.retryAfterMs ?? 0, maxRetryAfterHonouredMs));
   return {
     ...state,
     lastAttemptAtMs: nowMs,
