@@ -6,7 +6,7 @@
 // message: messages name the URL without its query, and every header value is redacted.
 import got, { RequestError, TimeoutError } from 'got';
 import { ForecastError } from './errors.ts';
-import { headerSecrets, redactError } from './redact.ts';
+import { headerSecrets, redact, redactError } from './redact.ts';
 
 export interface HttpOptions {
   /** per attempt */
@@ -100,8 +100,12 @@ export function freshnessMs(headers: Record<string, string | string[] | undefine
   return 0;
 }
 
-/** A short reason from a provider's error body (JSON message fields, or the first words of text). */
-function reasonOf(text: string): string {
+/**
+ * A short reason from a provider's error body (JSON message fields, or the first words of text).
+ * Secrets are blanked before the cut, so no part of one survives in the excerpt.
+ */
+function reasonOf(raw: string, secrets: readonly string[]): string {
+  const text = redact(raw, secrets);
   try {
     const body: unknown = JSON.parse(text);
     if (typeof body === 'object' && body !== null) {
@@ -121,11 +125,11 @@ function reasonOf(text: string): string {
   return plain === '' ? 'empty body' : plain.slice(0, 120);
 }
 
-export function parseJsonBody(text: string, where: string): unknown {
+export function parseJsonBody(text: string, where: string, secrets: readonly string[] = []): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    const start = text.trimStart().slice(0, 40);
+    const start = redact(text.trimStart().slice(0, 64 * 1024), secrets).slice(0, 40);
     throw new ForecastError('Schema', `${where}: body is not JSON (starts with ${JSON.stringify(start)})`);
   }
 }
@@ -142,14 +146,14 @@ export class JsonHttpClient {
   async getJson(request: JsonRequest): Promise<JsonResponse> {
     const secrets = [...Object.values(request.headers ?? {}).flatMap(headerSecrets), ...(request.secrets ?? [])];
     try {
-      return await this.getJsonUnscrubbed(request);
+      return await this.getJsonUnscrubbed(request, secrets);
     } catch (error) {
       if (!(error instanceof ForecastError)) throw error;
       throw redactError(error, secrets);
     }
   }
 
-  private async getJsonUnscrubbed(request: JsonRequest): Promise<JsonResponse> {
+  private async getJsonUnscrubbed(request: JsonRequest, secrets: readonly string[]): Promise<JsonResponse> {
     const { now } = this.options;
     const where = `${request.provider} ${redactUrl(request.url)}`;
     const useCache = request.cache !== false;
@@ -181,12 +185,12 @@ export class JsonHttpClient {
         return { body: cached.body, cached: true };
       }
       if (status >= 200 && status < 300) {
-        const body = parseJsonBody(text, where);
+        const body = parseJsonBody(text, where, secrets);
         if (useCache) this.remember(request.url, body, responseHeaders);
         return { body, cached: false };
       }
       if (status === 401 || status === 403) {
-        throw new ForecastError('Auth', `${where}: HTTP ${status} (${reasonOf(text)})`, { status });
+        throw new ForecastError('Auth', `${where}: HTTP ${status} (${reasonOf(text, secrets)})`, { status });
       }
       const retryable = status === 429 || status >= 500;
       const header = responseHeaders['retry-after'];
@@ -196,7 +200,7 @@ export class JsonHttpClient {
         continue;
       }
       const kind = status === 429 ? 'RateLimited' : 'Http';
-      throw new ForecastError(kind, `${where}: HTTP ${status} (${reasonOf(text)})`, { status, ...(wait === null ? {} : { retryAfterMs: wait }) });
+      throw new ForecastError(kind, `${where}: HTTP ${status} (${reasonOf(text, secrets)})`, { status, ...(wait === null ? {} : { retryAfterMs: wait }) });
     }
   }
 

@@ -13,7 +13,9 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  // Quoted whole or not at all: a cut string could hold part of an echoed credential, which
+  // redaction (matching whole values) would miss.
+  if (typeof value === 'string') return value.length <= 40 ? `the string ${JSON.stringify(value)}` : `a string of ${value.length} characters`;
   return `a ${typeof value}`;
 }
 

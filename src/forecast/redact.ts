@@ -43,13 +43,18 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out + text.slice(kept);
 }
 
+/** Longest message handed on (Hub conditions, events, logs); cut only after redaction. */
+export const maxMessageLength = 1024;
+
 /**
- * The error with every secret blanked from its message. The cause is dropped: a client error
- * carries the request it failed on, headers included.
+ * The error with every secret blanked from its message, then cut to maxMessageLength. The cause
+ * is dropped: a client error carries the request it failed on, headers included.
  */
 export function redactError(error: ForecastError, secrets: readonly string[]): ForecastError {
-  if (secrets.every((s) => s === '')) return error;
-  return new ForecastError(error.kind, redact(error.message, secrets), {
+  const message = redact(error.message, secrets);
+  const bounded = message.length > maxMessageLength ? `${message.slice(0, maxMessageLength - 1)}…` : message;
+  if (bounded === error.message && secrets.every((s) => s === '')) return error;
+  return new ForecastError(error.kind, bounded, {
     ...(error.status === undefined ? {} : { status: error.status }),
     ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
   });

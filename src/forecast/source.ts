@@ -57,9 +57,12 @@ export function createForecastSource(options: Partial<HttpOptions> = {}): FetchF
       ...[...batches.values()].map(async (batch) => {
         try {
           const forecasts = await fetchOpenMeteo(http, batch, now);
-          batch.forEach((hub, i) => results.set(hub.hub, forecasts[i] ?? new ForecastError('Schema', 'missing location')));
+          batch.forEach((hub, i) => {
+            const result = forecasts[i] ?? new ForecastError('Schema', 'missing location');
+            results.set(hub.hub, result instanceof ForecastError ? redactError(result, []) : result);
+          });
         } catch (error) {
-          for (const hub of batch) results.set(hub.hub, toForecastError(error));
+          for (const hub of batch) results.set(hub.hub, redactError(toForecastError(error), []));
         }
       }),
       ...singles.map(async (hub) => {
