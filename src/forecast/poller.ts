@@ -12,6 +12,7 @@ import { ForecastError } from './errors.ts';
 import type { HubForecastRequest } from './request.ts';
 import type { FetchForecasts, ForecastResult } from './source.ts';
 import type { Forecast } from './types.ts';
+import { checkPoints } from './validate.ts';
 
 export type ForecastSource = 'Live' | 'LastGood' | 'DeclaredGrid';
 
@@ -175,12 +176,20 @@ export class ForecastPoller {
   /**
    * Takes back a forecast kept elsewhere (a Hub's status, after a restart) for a hub that has
    * none yet: it is used as the last good one and the next fetch is due a refresh after it.
+   * Anyone who may write the status could have written it, so it passes the checks a fresh
+   * answer passes (as received at its fetch time) or is not taken.
    */
   restore(hub: string, forecast: Forecast, fetchedAtMs: number): boolean {
     const state = this.states.get(hub);
     const request = this.hubs.get(hub);
     if (state === undefined || request === undefined || state.forecast !== null || state.lastAttemptAtMs !== null) return false;
-    if (forecast.provider !== request.forecast.provider || !Number.isFinite(fetchedAtMs)) return false;
+    if (forecast.provider !== request.forecast.provider || !Number.isFinite(fetchedAtMs) || fetchedAtMs > this.deps.now()) return false;
+    try {
+      checkPoints(forecast.points, 'status.forecast.points', { nowMs: fetchedAtMs, hub: request });
+    } catch (error) {
+      if (error instanceof ForecastError) return false;
+      throw error;
+    }
     this.states.set(hub, { ...state, forecast, fetchedAtMs, nextAttemptAtMs: fetchedAtMs + request.forecast.refreshIntervalMs });
     return true;
   }
