@@ -78,6 +78,11 @@ export interface CheckContext {
   nowMs: number;
   /** for the capacity the modelled MW is checked against */
   hub?: HubForecastRequest;
+  /**
+   * false for a schedule the Hub declares itself (Static): a month-long plan is intent, not a
+   * broken answer; it still needs real dates and is used only while it lasts
+   */
+  timeWindow?: boolean;
 }
 
 /**
@@ -103,8 +108,10 @@ export function checkPoints(points: ForecastPoint[], path: string, ctx: CheckCon
     if (start < previousEnd) {
       throw new ForecastError('OutOfOrder', `${path}[${i}]: starts at ${p.start}, before the previous point ends`);
     }
-    withinWindow(start, ctx.nowMs, `${path}[${i}]`);
-    withinWindow(end, ctx.nowMs, `${path}[${i}]`);
+    if (ctx.timeWindow !== false) {
+      withinWindow(start, ctx.nowMs, `${path}[${i}]`);
+      withinWindow(end, ctx.nowMs, `${path}[${i}]`);
+    }
     for (const key of ['carbonIntensity', 'renewableShare', 'renewableMW'] as const) {
       const v = p[key];
       if (v !== null && !Number.isFinite(v)) throw new ForecastError('Schema', `${path}[${i}]: ${key} is not a finite number`);

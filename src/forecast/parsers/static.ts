@@ -34,5 +34,5 @@ export function parseStatic(body: unknown, ctx: ParseContext): Forecast {
     };
   });
   // Explicit intervals are valid until the last one ends, whatever the hub's maxStaleness.
-  return buildForecast('Static', checkPoints(points, 'static.points', { nowMs: ctx.nowMs }), { nowMs: ctx.nowMs });
+  return buildForecast('Static', checkPoints(points, 'static.points', { nowMs: ctx.nowMs, timeWindow: false }), { nowMs: ctx.nowMs });
 }

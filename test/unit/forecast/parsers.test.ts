@@ -254,3 +254,25 @@ describe('parseForecast', () => {
     }
   });
 });
+
+describe('the time window', () => {
+  const at = Date.UTC(2026, 10, 29, 10, 0);
+  const em = (datetime: string) => ({ zone: 'DE', forecast: [{ carbonIntensity: 300, datetime }] });
+  it.each([
+    ['3 days before', '2026-11-26T10:00:00Z', true],
+    ['a minute more than 3 days before', '2026-11-26T09:59:00Z', false],
+    ['ending 17 days after', '2026-12-16T09:00:00Z', true],
+    ['ending a minute past 17 days after', '2026-12-16T09:01:00Z', false],
+    ['1970', '1970-01-01T00:00:00Z', false],
+    ['2199', '2199-01-01T00:00:00Z', false],
+  ])('a provider point %s: taken %s', (_name, datetime, taken) => {
+    if (taken) expect(parseElectricityMaps(em(datetime), { nowMs: at }).points).toHaveLength(1);
+    else rejects(() => parseElectricityMaps(em(datetime), { nowMs: at }), 'OutOfRange', '$.forecast[0]');
+  });
+
+  it('a declared Static schedule may reach past it; its values may not', () => {
+    const month = { points: [{ start: '2026-11-01T00:00:00Z', end: '2026-12-31T00:00:00Z', renewableShare: 0.5, carbonIntensity: 200 }] };
+    expect(parseStatic(month, { nowMs: at }).points).toHaveLength(1);
+    rejects(() => parseStatic({ points: [{ ...month.points[0], carbonIntensity: 1e9 }] }, { nowMs: at }), 'OutOfRange', 'static.points[0].carbonIntensity');
+  });
+});
