@@ -215,6 +215,8 @@ export class JsonHttpClient {
     where: string,
   ): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
     const stream = got.stream(url, { headers, timeout: { request: this.options.timeoutMs }, retry: { limit: 0 }, throwHttpErrors: false });
+    // Errors reach the awaits below; this keeps one arriving after them from going unhandled.
+    stream.on('error', () => undefined);
     const tooLarge = (): ForecastError => {
       stream.destroy();
       return new ForecastError('TooLarge', `${where}: response body is larger than ${maxBytes} bytes; not read further`);
