@@ -1,10 +1,10 @@
 // `westward forecast parse`: read a saved provider response and print the normalised forecast.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ForecastError, toForecastError } from '../forecast/errors.ts';
 import { hubRequestFromManifest } from '../forecast/hub-manifest.ts';
-import { parseJsonBody } from '../forecast/http.ts';
+import { defaultMaxResponseBytes, parseJsonBody } from '../forecast/http.ts';
 import { parseForecast } from '../forecast/parsers/index.ts';
 import { providerNames, type ProviderName } from '../forecast/types.ts';
 
@@ -28,8 +28,14 @@ function receivedAt(text: string | undefined): number {
 
 function readText(path: string, what: string): string {
   try {
+    // The operator reads no provider answer past this; neither does the command.
+    const size = statSync(path).size;
+    if (size > defaultMaxResponseBytes) {
+      throw new ForecastError('TooLarge', `${what} ${path}: ${size} bytes, larger than the ${defaultMaxResponseBytes} bytes a provider answer may be`);
+    }
     return readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof ForecastError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ForecastError('Config', `${what} ${path}: ${code}`);
   }

@@ -111,6 +111,7 @@ describe('westward forecast parse refuses what is not physically possible', { ti
     ['a recorded body read today', ['--provider', 'WattTime', '--file', `${payloads}/watttime_aiowatttime_forecasted_emissions_response.json`], /OutOfRange: \$\.data\[0\]\.forecast\[0\]: 2022-07-15/],
     ['a Hub at latitude 999', om(`${fixtures}/open-meteo-single.json`).map((a) => (a.endsWith('hub-gansu.yaml') ? written('hub-999.yaml', hubGansu.replace('latitude: 35.71', 'latitude: 999')) : a)), /Config: Hub manifest: spec\.location\.latitude: must be at most 90/],
     ['a Hub with negative solar', om(`${fixtures}/open-meteo-single.json`).map((a) => (a.endsWith('hub-gansu.yaml') ? written('hub-neg.yaml', hubGansu.replace('solarMW: 100', 'solarMW: -100')) : a)), /Config: Hub manifest: spec\.energy\.renewables\.solarMW: must be at least 0/],
+    ['a file larger than a provider answer may be', ['--provider', 'WattTime', '--file', written('huge.json', ' '.repeat(4 * 1024 * 1024 + 1))], /^forecast parse: TooLarge: file .*huge\.json: 4194305 bytes, larger than the 4194304 bytes/],
     ['a --now that is no time', om(`${fixtures}/open-meteo-single.json`, '--now', 'yesterday'), /Config: --now: "yesterday"/],
   ])('%s: non-zero exit, one line saying what and where', async (_name, args, reason) => {
     const r = await cli(...args);
