@@ -129,7 +129,7 @@ export function parseJsonBody(text: string, where: string, secrets: readonly str
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    const start = redact(text.trimStart().slice(0, 64 * 1024), secrets).slice(0, 40);
+    const start = redact(text.trimStart(), secrets).slice(0, 40);
     throw new ForecastError('Schema', `${where}: body is not JSON (starts with ${JSON.stringify(start)})`);
   }
 }
