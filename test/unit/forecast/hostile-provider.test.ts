@@ -12,7 +12,7 @@ import { defaultMaxResponseBytes } from '../../../src/forecast/http.ts';
 import { createForecastSource } from '../../../src/forecast/source.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createRegistry } from '../../../src/observability/metrics.ts';
-import { hub } from './helpers.ts';
+import { fixture, hub } from './helpers.ts';
 import { json, startServer, type TestServer } from './server.ts';
 
 const MiB = 1024 * 1024;
@@ -93,6 +93,22 @@ describe('the response size cap', () => {
     expect(bomb.length).toBeLessThan(defaultMaxResponseBytes);
     server.route(ukPath, (_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) }).end(bomb));
     expect(errorOf((await fetchOnce()([ukHub()])).get('gansu-qingyang')).kind).toBe('TooLarge');
+  });
+
+  it('an Open-Meteo batch gets 64 KiB per location above the cap; one location does not', async () => {
+    const day = Date.UTC(2026, 5, 1, 3); // the recorded body's day
+    const body = fixture('open-meteo-single.json');
+    const many = Array.from({ length: 70 }, (_, i) => hub({ hub: `h${i}` }, { provider: 'OpenMeteo', url: server.url }));
+    // valid JSON padded with trailing spaces past the 4 MiB cap, under 70 × 64 KiB
+    const padded = (text: string) => text + ' '.repeat(defaultMaxResponseBytes + 100 * 1024 - text.length);
+    server.route('/v1/forecast', (req, res) => {
+      const locations = new URL(req.url ?? '/', server.url).searchParams.get('latitude')?.split(',').length ?? 0;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(padded(JSON.stringify(locations === 1 ? body : Array.from({ length: locations }, () => body))));
+    });
+    const fetch = createForecastSource({ now: () => day, retries: 0 });
+    const batch = await fetch(many);
+    expect([...batch.values()].every((r) => !(r instanceof ForecastError))).toBe(true);
+    expect(errorOf((await fetch([many[0] ?? hub()])).get('h0')).kind).toBe('TooLarge');
   });
 
   it('a cap set on the client holds for every provider', async () => {
