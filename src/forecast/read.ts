@@ -52,13 +52,6 @@ export function numOrNull(value: unknown, path: string): number | null {
   return value === null || value === undefined ? null : num(value, path);
 }
 
-export function range(value: number, min: number, max: number, path: string): number {
-  if (value < min || value > max) {
-    throw new ForecastError('OutOfRange', `${path}: ${value} is outside ${min}..${max}`);
-  }
-  return value;
-}
-
 const isoWithZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const isoLocal = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 

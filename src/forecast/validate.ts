@@ -47,7 +47,7 @@ function show(value: number, unit: string): string {
 
 export function within(value: number, bound: Bound, path: string): number {
   if (!(value >= bound.min && value <= bound.max)) {
-    throw new ForecastError('OutOfRange', `${path}: ${show(value, bound.unit)} is outside the physically possible ${bound.min}..${show(bound.max, bound.unit)}`);
+    throw new ForecastError('OutOfRange', `${path}: ${show(value, bound.unit)} is outside the possible ${bound.min}..${show(bound.max, bound.unit)}`);
   }
   return value;
 }

@@ -5,7 +5,7 @@
 import { ForecastError } from '../errors.ts';
 import { defaultPvParams, defaultSurface, poaForInterval, pvPowerMW } from '../models/pv.ts';
 import { defaultHubHeightM, scaleWindSpeed, windPowerMW } from '../models/wind.ts';
-import { arr, iso, num, numOrNull, obj, range, schemaError, str, time, type JsonObject } from '../read.ts';
+import { arr, iso, num, numOrNull, obj, schemaError, str, time, type JsonObject } from '../read.ts';
 import { checkPoints, physicalBounds, within, type Bound } from '../validate.ts';
 import type { HubForecastRequest } from '../request.ts';
 import type { Forecast, ForecastPoint } from '../types.ts';
@@ -22,6 +22,8 @@ export const openMeteoHourlyVariables = [
 ] as const;
 
 const hourMs = 3_600_000;
+/** Time zones lie within ±18 h of UTC (ISO 8601's limit). */
+const utcOffsetBound = { min: -18 * 3600, max: 18 * 3600, unit: 's' };
 const windHeights = { wind_speed_80m: 80, wind_speed_120m: 120 } as const;
 
 /** Multiplier to m/s for Open-Meteo's wind units. */
@@ -42,7 +44,7 @@ interface Series {
 function readSeries(body: JsonObject, path: string): Series {
   const hourly = obj(body.hourly, `${path}hourly`);
   const units = body.hourly_units === undefined ? {} : obj(body.hourly_units, `${path}hourly_units`);
-  const offset = body.utc_offset_seconds === undefined ? 0 : range(num(body.utc_offset_seconds, `${path}utc_offset_seconds`), -18 * 3600, 18 * 3600, `${path}utc_offset_seconds`);
+  const offset = body.utc_offset_seconds === undefined ? 0 : within(num(body.utc_offset_seconds, `${path}utc_offset_seconds`), utcOffsetBound, `${path}utc_offset_seconds`);
   const rawTimes = arr(hourly.time, `${path}hourly.time`);
   const times = rawTimes.map((t, i) => time(t, `${path}hourly.time[${i}]`, offset));
   times.forEach((t, i) => {
