@@ -28,7 +28,8 @@ export const physicalBounds = {
 
 /**
  * Modelled output may pass a PV array's rating in cold, bright light (about 1.3× at the bounds
- * above); twice the installed capacity is out of reach of any input the bounds admit.
+ * above); twice the installed capacity takes weather no sky gives (full beam and full diffuse
+ * light at once), so more is refused as a broken body.
  */
 export const maxOutputPerCapacity = 2;
 
