@@ -3,20 +3,23 @@
 // events in every namespace, its log, /metrics), and the operator's memory stays far under the
 // chart's limit while the huge answer is refused.
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { Hub } from '../../src/api/index.ts';
+import { defaultMaxResponseBytes } from '../../src/forecast/http.ts';
+import { bytes } from '../../src/model/quantity.ts';
 import { createNamespace, eventually, kubeConfig, kubectlOk } from './support/kube.ts';
 import { startOperator, type OperatorProcess } from './support/operator.ts';
 import { applyCrds, getHub } from './support/scenario.ts';
 
 const MiB = 1024 * 1024;
-/** charts/westward/values.yaml: resources.limits.memory */
-const chartMemoryLimit = 512 * MiB;
-/** src/forecast/http.ts defaultMaxResponseBytes */
-const capBytes = 4 * MiB;
+const capBytes = defaultMaxResponseBytes;
+/** The memory limit the chart gives the operator's container. */
+const chartMemoryLimit = bytes((parseYaml(readFileSync(path.join(import.meta.dirname, '../../charts/westward/values.yaml'), 'utf8')) as { resources: { limits: { memory: string } } }).resources.limits.memory);
 const hourMs = 3_600_000;
 
 // A short token (the length that used to leak) of letters no UID, hash or timestamp has, and a long one.
