@@ -15,6 +15,11 @@ export const forecastErrorKinds = [
   'Schema',
   /** a unit the parser does not know how to convert */
   'Units',
+  /** a value no physical system gives (irradiance 1e9, a share of 270 %), or a time far from now */
+  'OutOfRange',
+  /** the body is larger than the provider's cap; reading stopped there */
+  'TooLarge',
+  /** no points, or too few with any value (an all-null series) */
   'TooFewPoints',
   'OutOfOrder',
   /** the hub spec or request cannot be served by this provider (missing zone, credentials, ...) */
@@ -34,12 +39,15 @@ export class ForecastError extends Error {
   readonly kind: ForecastErrorKind;
   /** HTTP status where one was received */
   readonly status: number | undefined;
+  /** how long the provider asked us to wait (Retry-After on a 429/503); the poller honours it */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(kind: ForecastErrorKind, message: string, options?: { status?: number; cause?: unknown }) {
+  constructor(kind: ForecastErrorKind, message: string, options?: { status?: number; retryAfterMs?: number; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ForecastError';
     this.kind = kind;
     this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

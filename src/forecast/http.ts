@@ -1,10 +1,12 @@
 // The HTTP shell under every provider client, on got: a per-attempt timeout, bounded retries with
 // jittered exponential backoff on 429/5xx and network failures (honouring Retry-After up to a
-// limit), conditional requests with ETag and freshness from Cache-Control/Expires, and the
-// mapping of every failure to a ForecastError. Credentials travel only in headers and never enter
-// a message: messages name the URL without its query.
+// limit, and handing a longer one to the poller), a cap on the body size read as a stream,
+// conditional requests with ETag and freshness from Cache-Control/Expires, and the mapping of
+// every failure to a ForecastError. Credentials travel only in headers and never enter a
+// message: messages name the URL without its query, and every header value is redacted.
 import got, { RequestError, TimeoutError } from 'got';
 import { ForecastError } from './errors.ts';
+import { headerSecrets, redact, redactError } from './redact.ts';
 
 export interface HttpOptions {
   /** per attempt */
@@ -20,7 +22,12 @@ export interface HttpOptions {
   random: () => number;
   /** entries kept for conditional requests */
   cacheEntries: number;
+  /** bytes of body read at most (after decompression); a larger body is a TooLarge error */
+  maxResponseBytes: number;
 }
+
+/** A few MB: the largest documented answer (UK, all regions, 48 h) is under 1 MB. */
+export const defaultMaxResponseBytes = 4 * 1024 * 1024;
 
 export const defaultHttpOptions: HttpOptions = {
   timeoutMs: 10_000,
@@ -32,6 +39,7 @@ export const defaultHttpOptions: HttpOptions = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
   cacheEntries: 128,
+  maxResponseBytes: defaultMaxResponseBytes,
 };
 
 export interface JsonRequest {
@@ -43,6 +51,8 @@ export interface JsonRequest {
   cache?: boolean;
   /** further values to blank out of messages (header values are always blanked) */
   secrets?: string[];
+  /** this request's body cap, when the provider's differs from the client's */
+  maxResponseBytes?: number;
 }
 
 export interface JsonResponse {
@@ -90,8 +100,12 @@ export function freshnessMs(headers: Record<string, string | string[] | undefine
   return 0;
 }
 
-/** A short reason from a provider's error body (JSON message fields, or the first words of text). */
-function reasonOf(text: string): string {
+/**
+ * A short reason from a provider's error body (JSON message fields, or the first words of text).
+ * Secrets are blanked before the cut, so no part of one survives in the excerpt.
+ */
+function reasonOf(raw: string, secrets: readonly string[]): string {
+  const text = redact(raw, secrets);
   try {
     const body: unknown = JSON.parse(text);
     if (typeof body === 'object' && body !== null) {
@@ -111,11 +125,11 @@ function reasonOf(text: string): string {
   return plain === '' ? 'empty body' : plain.slice(0, 120);
 }
 
-export function parseJsonBody(text: string, where: string): unknown {
+export function parseJsonBody(text: string, where: string, secrets: readonly string[] = []): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    const start = text.trimStart().slice(0, 40);
+    const start = redact(text.trimStart(), secrets).slice(0, 40);
     throw new ForecastError('Schema', `${where}: body is not JSON (starts with ${JSON.stringify(start)})`);
   }
 }
@@ -130,21 +144,16 @@ export class JsonHttpClient {
 
   /** A provider may echo what it was sent; no credential leaves in a message. */
   async getJson(request: JsonRequest): Promise<JsonResponse> {
-    const secrets = [...Object.values(request.headers ?? {}), ...(request.secrets ?? [])]
-      .flatMap((v) => [v, ...v.split(/\s+/)])
-      .filter((v) => v.length >= 6);
+    const secrets = [...Object.values(request.headers ?? {}).flatMap(headerSecrets), ...(request.secrets ?? [])];
     try {
-      return await this.getJsonUnscrubbed(request);
+      return await this.getJsonUnscrubbed(request, secrets);
     } catch (error) {
       if (!(error instanceof ForecastError)) throw error;
-      let message = error.message;
-      for (const secret of secrets) message = message.split(secret).join('<redacted>');
-      if (message === error.message) throw error;
-      throw new ForecastError(error.kind, message, error.status === undefined ? {} : { status: error.status });
+      throw redactError(error, secrets);
     }
   }
 
-  private async getJsonUnscrubbed(request: JsonRequest): Promise<JsonResponse> {
+  private async getJsonUnscrubbed(request: JsonRequest, secrets: readonly string[]): Promise<JsonResponse> {
     const { now } = this.options;
     const where = `${request.provider} ${redactUrl(request.url)}`;
     const useCache = request.cache !== false;
@@ -159,17 +168,9 @@ export class JsonHttpClient {
       let text: string;
       let responseHeaders: Record<string, string | string[] | undefined>;
       try {
-        const response = await got(request.url, {
-          headers,
-          timeout: { request: this.options.timeoutMs },
-          retry: { limit: 0 },
-          throwHttpErrors: false,
-          responseType: 'text',
-        });
-        status = response.statusCode;
-        text = response.body;
-        responseHeaders = response.headers;
+        ({ status, text, headers: responseHeaders } = await this.fetchText(request.url, headers, request.maxResponseBytes ?? this.options.maxResponseBytes, where));
       } catch (error) {
+        if (error instanceof ForecastError) throw error;
         const kind = error instanceof TimeoutError ? 'Timeout' : 'Network';
         const detail = error instanceof TimeoutError ? `no answer within ${this.options.timeoutMs} ms` : error instanceof RequestError ? error.code : 'request failed';
         if (attempt < this.options.retries) {
@@ -184,24 +185,60 @@ export class JsonHttpClient {
         return { body: cached.body, cached: true };
       }
       if (status >= 200 && status < 300) {
-        const body = parseJsonBody(text, where);
+        const body = parseJsonBody(text, where, secrets);
         if (useCache) this.remember(request.url, body, responseHeaders);
         return { body, cached: false };
       }
       if (status === 401 || status === 403) {
-        throw new ForecastError('Auth', `${where}: HTTP ${status} (${reasonOf(text)})`, { status });
+        throw new ForecastError('Auth', `${where}: HTTP ${status} (${reasonOf(text, secrets)})`, { status });
       }
       const retryable = status === 429 || status >= 500;
-      if (retryable && attempt < this.options.retries) {
-        const header = responseHeaders['retry-after'];
-        const wait = retryAfterMs(typeof header === 'string' ? header : undefined, now());
-        if (wait === null || wait <= this.options.maxRetryAfterMs) {
-          await this.options.sleep(wait ?? this.backoff(attempt));
-          continue;
-        }
+      const header = responseHeaders['retry-after'];
+      const wait = retryable ? retryAfterMs(typeof header === 'string' ? header : undefined, now()) : null;
+      if (retryable && attempt < this.options.retries && (wait === null || wait <= this.options.maxRetryAfterMs)) {
+        await this.options.sleep(wait ?? this.backoff(attempt));
+        continue;
       }
       const kind = status === 429 ? 'RateLimited' : 'Http';
-      throw new ForecastError(kind, `${where}: HTTP ${status} (${reasonOf(text)})`, { status });
+      throw new ForecastError(kind, `${where}: HTTP ${status} (${reasonOf(text, secrets)})`, { status, ...(wait === null ? {} : { retryAfterMs: wait }) });
+    }
+  }
+
+  /**
+   * One attempt, the body read as a stream and given up as soon as it passes `maxBytes` (or
+   * declares more in Content-Length), so a huge answer never sits in memory.
+   */
+  private async fetchText(
+    url: string,
+    headers: Record<string, string>,
+    maxBytes: number,
+    where: string,
+  ): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+    const stream = got.stream(url, { headers, timeout: { request: this.options.timeoutMs }, retry: { limit: 0 }, throwHttpErrors: false });
+    // Errors reach the awaits below; this keeps one arriving after them from going unhandled.
+    stream.on('error', () => undefined);
+    const tooLarge = (): ForecastError => {
+      stream.destroy();
+      return new ForecastError('TooLarge', `${where}: response body is larger than ${maxBytes} bytes; not read further`);
+    };
+    try {
+      const response = await new Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+        stream.once('response', resolve);
+        stream.once('error', reject);
+      });
+      const declared = Number(response.headers['content-length']);
+      // A compressed body may declare less than it unpacks to; the count below is what holds.
+      if (response.headers['content-encoding'] === undefined && Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxBytes) throw tooLarge();
+        chunks.push(chunk);
+      }
+      return { status: response.statusCode, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers };
+    } finally {
+      stream.destroy();
     }
   }
 

@@ -1,5 +1,8 @@
 // A Hub object (the YAML manifest or the API object, `westward.io/v1alpha1`) → the plain request
 // a provider gets. Credentials are not in the manifest; the caller adds them from the Secret.
+// The fields a forecast reads are held to the CRD's own rules first, so a manifest given to the
+// CLI is refused where the API server would refuse it (latitude 999, a negative capacity).
+import { validateHub } from '../api/validate.ts';
 import { ForecastError } from './errors.ts';
 import { isObject, num, obj, str } from './read.ts';
 import type { HubForecastRequest, StaticForecastSpec } from './request.ts';
@@ -23,9 +26,14 @@ function optionalNumber(o: Record<string, unknown>, key: string, path: string, f
   return o[key] === undefined || o[key] === null ? fallback : num(o[key], `${path}.${key}`);
 }
 
+/** The parts of a Hub a forecast is made from; the rest (node selector, network) is not read here. */
+const forecastFields = /^spec\.(location|energy|forecast)(\.|\[|$)/;
+
 export function hubRequestFromManifest(manifest: unknown): HubForecastRequest {
   try {
     const m = obj(manifest, 'hub');
+    const problem = validateHub(m).find((p) => forecastFields.test(p.field));
+    if (problem !== undefined) throw new ForecastError('Config', `${problem.field}: ${problem.message}`);
     if (m.kind !== undefined && m.kind !== 'Hub') throw new ForecastError('Config', `hub.kind: expected Hub, got ${JSON.stringify(m.kind)}`);
     const metadata = m.metadata === undefined ? {} : obj(m.metadata, 'metadata');
     const spec = obj(m.spec, 'spec');

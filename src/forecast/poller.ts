@@ -12,6 +12,7 @@ import { ForecastError } from './errors.ts';
 import type { HubForecastRequest } from './request.ts';
 import type { FetchForecasts, ForecastResult } from './source.ts';
 import type { Forecast } from './types.ts';
+import { checkPoints } from './validate.ts';
 
 export type ForecastSource = 'Live' | 'LastGood' | 'DeclaredGrid';
 
@@ -39,6 +40,9 @@ export interface EffectiveForecast {
 
 /** First retry after a failure, doubled per further failure, never later than the refresh interval. */
 export const failureRetryBaseMs = 30_000;
+
+/** A provider's Retry-After is honoured up to this; a longer one is read as this (a hostile or broken value). */
+export const maxRetryAfterHonouredMs = 24 * 3_600_000;
 
 export function initialHubState(hub: string, nowMs: number): HubForecastState {
   return {
@@ -70,7 +74,9 @@ export function applyFetchResult(
     };
   }
   const failures = state.consecutiveFailures + 1;
-  const retryIn = Math.min(spec.refreshIntervalMs, failureRetryBaseMs * 2 ** Math.min(failures - 1, 20));
+  const backoff = Math.min(spec.refreshIntervalMs, failureRetryBaseMs * 2 ** Math.min(failures - 1, 20));
+  // The provider's own Retry-After wins over a shorter backoff, even past the refresh interval.
+  const retryIn = Math.max(backoff, Math.min(result.retryAfterMs ?? 0, maxRetryAfterHonouredMs));
   return {
     ...state,
     lastAttemptAtMs: nowMs,
@@ -170,12 +176,20 @@ export class ForecastPoller {
   /**
    * Takes back a forecast kept elsewhere (a Hub's status, after a restart) for a hub that has
    * none yet: it is used as the last good one and the next fetch is due a refresh after it.
+   * Anyone who may write the status could have written it, so it passes the checks a fresh
+   * answer passes (as received at its fetch time) or is not taken.
    */
   restore(hub: string, forecast: Forecast, fetchedAtMs: number): boolean {
     const state = this.states.get(hub);
     const request = this.hubs.get(hub);
     if (state === undefined || request === undefined || state.forecast !== null || state.lastAttemptAtMs !== null) return false;
-    if (forecast.provider !== request.forecast.provider || !Number.isFinite(fetchedAtMs)) return false;
+    if (forecast.provider !== request.forecast.provider || !Number.isFinite(fetchedAtMs) || fetchedAtMs > this.deps.now()) return false;
+    try {
+      checkPoints(forecast.points, 'status.forecast.points', { nowMs: fetchedAtMs, hub: request });
+    } catch (error) {
+      if (error instanceof ForecastError) return false;
+      throw error;
+    }
     this.states.set(hub, { ...state, forecast, fetchedAtMs, nextAttemptAtMs: fetchedAtMs + request.forecast.refreshIntervalMs });
     return true;
   }

@@ -1,7 +1,6 @@
 // Small checked readers for untrusted JSON. Each takes the path of the value it reads so that a
 // rejection says where the body is wrong (`hourly.time[3]`), and each throws only ForecastError.
 import { ForecastError } from './errors.ts';
-import type { ForecastPoint } from './types.ts';
 
 export type Json = unknown;
 export type JsonObject = Record<string, unknown>;
@@ -14,7 +13,9 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  // Quoted whole or not at all: a cut string could hold part of an echoed credential, which
+  // redaction (matching whole values) would miss.
+  if (typeof value === 'string') return value.length <= 40 ? `the string ${JSON.stringify(value)}` : `a string of ${value.length} characters`;
   return `a ${typeof value}`;
 }
 
@@ -51,13 +52,6 @@ export function numOrNull(value: unknown, path: string): number | null {
   return value === null || value === undefined ? null : num(value, path);
 }
 
-export function range(value: number, min: number, max: number, path: string): number {
-  if (value < min || value > max) {
-    throw new ForecastError('Units', `${path}: ${value} is outside ${min}..${max}`);
-  }
-  return value;
-}
-
 const isoWithZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const isoLocal = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
@@ -84,34 +78,6 @@ const maxTimeMs = Date.UTC(2200, 0, 1);
 export function iso(ms: number): string {
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw schemaError('$', `time out of range (${ms} ms)`);
   return new Date(ms).toISOString();
-}
-
-/**
- * The last checks every parser runs: enough points, strictly increasing and non-overlapping,
- * no NaN anywhere. Paths name the provider's own array so the message points into the body.
- */
-export function checkPoints(points: ForecastPoint[], path: string, minPoints = 1): ForecastPoint[] {
-  if (points.length < minPoints) {
-    throw new ForecastError(
-      'TooFewPoints',
-      `${path}: ${points.length} usable point(s), at least ${minPoints} needed`,
-    );
-  }
-  let previousEnd = -Infinity;
-  points.forEach((p, i) => {
-    const start = Date.parse(p.start);
-    const end = Date.parse(p.end);
-    if (!(end > start)) throw new ForecastError('OutOfOrder', `${path}[${i}]: ends at or before it starts`);
-    if (start < previousEnd) {
-      throw new ForecastError('OutOfOrder', `${path}[${i}]: starts at ${p.start}, before the previous point ends`);
-    }
-    for (const key of ['carbonIntensity', 'renewableShare', 'renewableMW'] as const) {
-      const v = p[key];
-      if (v !== null && !Number.isFinite(v)) throw schemaError(`${path}[${i}]`, `${key} is not a finite number`);
-    }
-    previousEnd = end;
-  });
-  return points;
 }
 
 /** The step between consecutive times, or `fallbackMs` when there is only one. */

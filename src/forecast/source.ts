@@ -1,5 +1,6 @@
 // The fetch function the poller is given: forecasts for a set of hubs, one result per hub, with
-// Open-Meteo hubs that share a base URL fetched in one request. Never throws.
+// Open-Meteo hubs that share a base URL fetched in one request. Never throws, and no result
+// holds a value of the hub's credentials, whatever a provider echoed back.
 import { ForecastError, toForecastError } from './errors.ts';
 import { JsonHttpClient, type HttpOptions } from './http.ts';
 import {
@@ -11,6 +12,7 @@ import {
   staticForecast,
 } from './clients/providers.ts';
 import { baseUrl, defaultBaseUrls } from './clients/urls.ts';
+import { credentialValues, redactError } from './redact.ts';
 import type { HubForecastRequest } from './request.ts';
 import type { Forecast } from './types.ts';
 
@@ -55,16 +57,19 @@ export function createForecastSource(options: Partial<HttpOptions> = {}): FetchF
       ...[...batches.values()].map(async (batch) => {
         try {
           const forecasts = await fetchOpenMeteo(http, batch, now);
-          batch.forEach((hub, i) => results.set(hub.hub, forecasts[i] ?? new ForecastError('Schema', 'missing location')));
+          batch.forEach((hub, i) => {
+            const result = forecasts[i] ?? new ForecastError('Schema', 'missing location');
+            results.set(hub.hub, result instanceof ForecastError ? redactError(result, []) : result);
+          });
         } catch (error) {
-          for (const hub of batch) results.set(hub.hub, toForecastError(error));
+          for (const hub of batch) results.set(hub.hub, redactError(toForecastError(error), []));
         }
       }),
       ...singles.map(async (hub) => {
         try {
           results.set(hub.hub, await one(hub));
         } catch (error) {
-          results.set(hub.hub, toForecastError(error));
+          results.set(hub.hub, redactError(toForecastError(error), credentialValues(hub.credentials)));
         }
       }),
     ]);

@@ -1,7 +1,8 @@
 // The provider clients: build the request, call the HTTP shell, hand the body to the pure parser.
 // Each returns a Forecast or throws a ForecastError; none logs, none puts a credential in a message.
 import { ForecastError } from '../errors.ts';
-import type { JsonHttpClient } from '../http.ts';
+import { defaultMaxResponseBytes, type JsonHttpClient } from '../http.ts';
+import { redactError } from '../redact.ts';
 import { parseCarbonAwareSdk } from '../parsers/carbon-aware-sdk.ts';
 import { parseElectricityMaps } from '../parsers/electricity-maps.ts';
 import { parseOpenMeteoBatch } from '../parsers/open-meteo.ts';
@@ -28,6 +29,9 @@ function requireToken(hub: HubForecastRequest): string {
   return c.token;
 }
 
+/** Room per location in an Open-Meteo batch: one location's 3 days of 7 variables is about 10 KB. */
+export const openMeteoBytesPerLocation = 64 * 1024;
+
 /** Several Open-Meteo hubs with the same base URL in one request; the result is per hub. */
 export async function fetchOpenMeteo(
   http: JsonHttpClient,
@@ -37,7 +41,9 @@ export async function fetchOpenMeteo(
   const first = hubs[0];
   if (first === undefined) return [];
   const url = openMeteoUrl(baseUrl(first, defaultBaseUrls.OpenMeteo), hubs);
-  const { body } = await http.getJson({ url, provider: 'OpenMeteo' });
+  // A large batch may need more than the client's cap; a small one keeps it.
+  const scaled = hubs.length * openMeteoBytesPerLocation;
+  const { body } = await http.getJson({ url, provider: 'OpenMeteo', ...(scaled > defaultMaxResponseBytes ? { maxResponseBytes: scaled } : {}) });
   return parseOpenMeteoBatch(body, hubs, now());
 }
 
@@ -96,7 +102,12 @@ export class WattTimeClient {
 
   private async get(url: string, token: string, hub: HubForecastRequest): Promise<Forecast> {
     const { body } = await this.http.getJson({ url, provider: 'WattTime', headers: { authorization: `Bearer ${token}` }, cache: false });
-    return parseWattTime(body, { nowMs: this.now(), hub });
+    try {
+      return parseWattTime(body, { nowMs: this.now(), hub });
+    } catch (error) {
+      // The session token is a credential too, and a body may quote it.
+      throw error instanceof ForecastError ? redactError(error, [token]) : error;
+    }
   }
 
   private async token(base: string, key: string, c: Extract<Credentials, { username: string }>, renew: boolean): Promise<string> {

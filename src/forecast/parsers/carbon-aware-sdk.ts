@@ -3,7 +3,8 @@
 // optimal point is under `optimalDataPoints` or (older versions) `optimalDataPoint`; it is only
 // checked for shape, the planner makes its own choice.
 import { ForecastError } from '../errors.ts';
-import { arr, checkPoints, iso, isObject, num, obj, range, str, time } from '../read.ts';
+import { arr, iso, isObject, num, obj, str, time } from '../read.ts';
+import { checkPoints, physicalBounds, within } from '../validate.ts';
 import type { Forecast, ForecastPoint } from '../types.ts';
 import { buildForecast, zoneOf, type ParseContext } from './context.ts';
 
@@ -39,11 +40,11 @@ export function parseCarbonAwareSdk(body: unknown, ctx: ParseContext): Forecast 
     return {
       start: iso(start),
       end: iso(start + minutes * 60_000),
-      carbonIntensity: range(num(p.value, `${path}[${i}].value`), 0, 5000, `${path}[${i}].value`),
+      carbonIntensity: within(num(p.value, `${path}[${i}].value`), physicalBounds.carbonIntensity, `${path}[${i}].value`),
       renewableShare: null,
       renewableMW: null,
       estimated: false,
     };
   });
-  return buildForecast('CarbonAwareSDK', checkPoints(points, path), ctx);
+  return buildForecast('CarbonAwareSDK', checkPoints(points, path, ctx), ctx);
 }

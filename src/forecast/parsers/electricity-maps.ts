@@ -3,7 +3,8 @@
 // the client hands over). The item array is under `forecast` or `data` depending on the client
 // that recorded it; `value` may be a string.
 import { ForecastError } from '../errors.ts';
-import { arr, checkPoints, iso, isObject, numOrNull, obj, range, str, stepOf, time, type JsonObject } from '../read.ts';
+import { arr, iso, isObject, numOrNull, obj, str, stepOf, time, type JsonObject } from '../read.ts';
+import { checkPoints, physicalBounds, within } from '../validate.ts';
 import type { Forecast, ForecastPoint } from '../types.ts';
 import { buildForecast, type ParseContext } from './context.ts';
 
@@ -33,7 +34,7 @@ function readCarbon(body: unknown, path: string): Item[] {
     const ci = numOrNull(it.carbonIntensity, `${p}[${i}].carbonIntensity`);
     return {
       t: time(it.datetime, `${p}[${i}].datetime`),
-      carbonIntensity: ci === null ? null : range(ci, 0, 5000, `${p}[${i}].carbonIntensity`),
+      carbonIntensity: ci === null ? null : within(ci, physicalBounds.carbonIntensity, `${p}[${i}].carbonIntensity`),
       estimated: it.isEstimated === true,
     };
   });
@@ -48,7 +49,7 @@ function readRenewable(body: unknown, path: string): Item[] {
     const pct = numOrNull(it.value, `${p}[${i}].value`);
     return {
       t: time(it.datetime, `${p}[${i}].datetime`),
-      renewableShare: pct === null ? null : range(pct, 0, 100, `${p}[${i}].value`) / 100,
+      renewableShare: pct === null ? null : within(pct, physicalBounds.percent, `${p}[${i}].value`) / 100,
       estimated: it.isEstimated === true,
     };
   });
@@ -74,11 +75,14 @@ export function parseElectricityMaps(body: unknown, ctx: ParseContext): Forecast
   const o = obj(body, '$');
   let carbon: Item[] = [];
   let renewable: Item[] = [];
+  // the series the points are named after in messages: carbon intensity when there is one
+  let path = '$.forecast';
   if (o.carbonIntensity !== undefined && isObject(o.carbonIntensity)) {
     carbon = ordered(readCarbon(o.carbonIntensity, 'carbonIntensity'), 'carbonIntensity.forecast');
     if (o.renewableEnergy !== undefined) {
       renewable = ordered(readRenewable(o.renewableEnergy, 'renewableEnergy'), 'renewableEnergy.forecast');
     }
+    path = carbon.length > 0 || renewable.length === 0 ? 'carbonIntensity.forecast' : 'renewableEnergy.forecast';
   } else if (isCarbonBody(o)) {
     carbon = ordered(readCarbon(o, '$'), '$.forecast');
   } else {
@@ -111,5 +115,5 @@ export function parseElectricityMaps(body: unknown, ctx: ParseContext): Forecast
     const next = points[i + 1];
     if (next !== undefined && Date.parse(p.end) > Date.parse(next.start)) p.end = next.start;
   });
-  return buildForecast('ElectricityMaps', checkPoints(points, carbon.length > 0 ? 'carbonIntensity.forecast' : '$.forecast'), ctx);
+  return buildForecast('ElectricityMaps', checkPoints(points, path, ctx), ctx);
 }

@@ -5,7 +5,8 @@
 import { ForecastError } from '../errors.ts';
 import { defaultPvParams, defaultSurface, poaForInterval, pvPowerMW } from '../models/pv.ts';
 import { defaultHubHeightM, scaleWindSpeed, windPowerMW } from '../models/wind.ts';
-import { arr, checkPoints, iso, num, numOrNull, obj, range, schemaError, str, time, type JsonObject } from '../read.ts';
+import { arr, iso, num, numOrNull, obj, schemaError, str, time, type JsonObject } from '../read.ts';
+import { checkPoints, physicalBounds, within, type Bound } from '../validate.ts';
 import type { HubForecastRequest } from '../request.ts';
 import type { Forecast, ForecastPoint } from '../types.ts';
 import { buildForecast, type ParseContext } from './context.ts';
@@ -21,6 +22,8 @@ export const openMeteoHourlyVariables = [
 ] as const;
 
 const hourMs = 3_600_000;
+/** Time zones lie within ±18 h of UTC (ISO 8601's limit). */
+const utcOffsetBound = { min: -18 * 3600, max: 18 * 3600, unit: 's' };
 const windHeights = { wind_speed_80m: 80, wind_speed_120m: 120 } as const;
 
 /** Multiplier to m/s for Open-Meteo's wind units. */
@@ -41,7 +44,7 @@ interface Series {
 function readSeries(body: JsonObject, path: string): Series {
   const hourly = obj(body.hourly, `${path}hourly`);
   const units = body.hourly_units === undefined ? {} : obj(body.hourly_units, `${path}hourly_units`);
-  const offset = body.utc_offset_seconds === undefined ? 0 : range(num(body.utc_offset_seconds, `${path}utc_offset_seconds`), -18 * 3600, 18 * 3600, `${path}utc_offset_seconds`);
+  const offset = body.utc_offset_seconds === undefined ? 0 : within(num(body.utc_offset_seconds, `${path}utc_offset_seconds`), utcOffsetBound, `${path}utc_offset_seconds`);
   const rawTimes = arr(hourly.time, `${path}hourly.time`);
   const times = rawTimes.map((t, i) => time(t, `${path}hourly.time[${i}]`, offset));
   times.forEach((t, i) => {
@@ -60,21 +63,24 @@ function readSeries(body: JsonObject, path: string): Series {
     }
     const unit = units[name];
     let factor = 1;
+    let bound: Bound = physicalBounds.irradiance;
     if (name.startsWith('wind_speed')) {
       const u = str(unit, `${path}hourly_units.${name}`);
       const f = windUnitToMs[u];
       if (f === undefined) throw new ForecastError('Units', `${path}hourly_units.${name}: unknown wind unit "${u}"`);
       factor = f;
+      bound = physicalBounds.windSpeed;
     } else if (name === 'temperature_2m') {
       const u = str(unit, `${path}hourly_units.${name}`);
       if (u !== '°C') throw new ForecastError('Units', `${path}hourly_units.${name}: expected °C, got "${u}"`);
+      bound = physicalBounds.temperature;
     } else if (unit !== undefined) {
       const u = str(unit, `${path}hourly_units.${name}`);
       if (u !== 'W/m²') throw new ForecastError('Units', `${path}hourly_units.${name}: expected W/m², got "${u}"`);
     }
     values[name] = raw.map((v, i) => {
       const n = numOrNull(v, `${path}hourly.${name}[${i}]`);
-      return n === null ? null : n * factor;
+      return n === null ? null : within(n * factor, bound, `${path}hourly.${name}[${i}]`);
     });
   }
   return { times, values };
@@ -152,7 +158,7 @@ function parseLocation(body: unknown, path: string, hub: HubForecastRequest, ctx
   }
   const series = readSeries(o, path);
   const points = pointsFor(series, hub);
-  checkPoints(points.filter((p) => p.renewableMW !== null), `${path}hourly.time`, 1);
+  checkPoints(points, `${path}hourly.time`, { ...ctx, hub });
   return buildForecast('OpenMeteo', points, { ...ctx, hub });
 }
 

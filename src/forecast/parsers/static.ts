@@ -1,6 +1,7 @@
 // The Static provider: values declared in the Hub spec, for hubs whose operator publishes no
 // API. A constant becomes hourly points over the horizon from the start of the current hour.
-import { arr, checkPoints, iso, num, obj, range, time } from '../read.ts';
+import { arr, iso, num, obj, time } from '../read.ts';
+import { checkPoints, physicalBounds, within } from '../validate.ts';
 import type { Forecast, ForecastPoint } from '../types.ts';
 import { buildForecast, type ParseContext } from './context.ts';
 
@@ -10,8 +11,8 @@ export const staticHorizonMs = 48 * hourMs;
 export function parseStatic(body: unknown, ctx: ParseContext): Forecast {
   const spec = obj(body ?? ctx.hub?.forecast.static, 'static');
   if (spec.points === undefined) {
-    const share = range(num(spec.renewableShare, 'static.renewableShare'), 0, 1, 'static.renewableShare');
-    const ci = range(num(spec.carbonIntensity, 'static.carbonIntensity'), 0, 5000, 'static.carbonIntensity');
+    const share = within(num(spec.renewableShare, 'static.renewableShare'), physicalBounds.share, 'static.renewableShare');
+    const ci = within(num(spec.carbonIntensity, 'static.carbonIntensity'), physicalBounds.carbonIntensity, 'static.carbonIntensity');
     const from = Math.floor(ctx.nowMs / hourMs) * hourMs;
     const points: ForecastPoint[] = [];
     for (let t = from; t < from + staticHorizonMs; t += hourMs) {
@@ -26,12 +27,12 @@ export function parseStatic(body: unknown, ctx: ParseContext): Forecast {
     return {
       start: iso(time(p.start, `static.points[${i}].start`)),
       end: iso(time(p.end, `static.points[${i}].end`)),
-      renewableShare: range(num(p.renewableShare, `static.points[${i}].renewableShare`), 0, 1, `static.points[${i}].renewableShare`),
-      carbonIntensity: range(num(p.carbonIntensity, `static.points[${i}].carbonIntensity`), 0, 5000, `static.points[${i}].carbonIntensity`),
+      renewableShare: within(num(p.renewableShare, `static.points[${i}].renewableShare`), physicalBounds.share, `static.points[${i}].renewableShare`),
+      carbonIntensity: within(num(p.carbonIntensity, `static.points[${i}].carbonIntensity`), physicalBounds.carbonIntensity, `static.points[${i}].carbonIntensity`),
       renewableMW: null,
       estimated: false,
     };
   });
   // Explicit intervals are valid until the last one ends, whatever the hub's maxStaleness.
-  return buildForecast('Static', checkPoints(points, 'static.points'), { nowMs: ctx.nowMs });
+  return buildForecast('Static', checkPoints(points, 'static.points', { nowMs: ctx.nowMs, timeWindow: false }), { nowMs: ctx.nowMs });
 }

@@ -6,7 +6,8 @@
 // Renewable share counts wind, solar and hydro; biomass is left out because it burns fuel with
 // real stack emissions, and our share is meant as the zero-carbon part of the supply.
 import { ForecastError } from '../errors.ts';
-import { arr, checkPoints, iso, isObject, num, numOrNull, obj, range, str, time, type JsonObject } from '../read.ts';
+import { arr, iso, isObject, num, numOrNull, obj, str, time, type JsonObject } from '../read.ts';
+import { checkMixSum, checkPoints, physicalBounds, within } from '../validate.ts';
 import type { Forecast, ForecastPoint } from '../types.ts';
 import { buildForecast, zoneOf, type ParseContext } from './context.ts';
 
@@ -14,14 +15,20 @@ export const ukRenewableFuels: ReadonlySet<string> = new Set(['wind', 'solar', '
 
 function shareFromMix(mix: unknown, path: string): number | null {
   if (mix === undefined) return null;
+  const list = arr(mix, path);
+  if (list.length === 0) return null;
   let pct = 0;
-  arr(mix, path).forEach((raw, i) => {
+  let total = 0;
+  list.forEach((raw, i) => {
     const m = obj(raw, `${path}[${i}]`);
     const fuel = str(m.fuel, `${path}[${i}].fuel`);
-    const perc = range(num(m.perc, `${path}[${i}].perc`), 0, 100, `${path}[${i}].perc`);
+    const perc = within(num(m.perc, `${path}[${i}].perc`), physicalBounds.percent, `${path}[${i}].perc`);
+    total += perc;
     if (ukRenewableFuels.has(fuel)) pct += perc;
   });
-  // Rounded to 1e-6 so float noise in the sum does not show in the output.
+  checkMixSum(total, path);
+  // Rounded to 1e-6 so float noise in the sum does not show in the output; the sum may pass 100
+  // by the rounding the tolerance allows.
   return Math.min(1, Math.round(pct * 1e4) / 1e6);
 }
 
@@ -34,7 +41,7 @@ function pointOf(entry: JsonObject, intervalPath: string, path: string): Forecas
   return {
     start: iso(start),
     end: iso(end),
-    carbonIntensity: forecast === null ? null : range(forecast, 0, 5000, `${path}.intensity.forecast`),
+    carbonIntensity: forecast === null ? null : within(forecast, physicalBounds.carbonIntensity, `${path}.intensity.forecast`),
     renewableShare: shareFromMix(entry.generationmix, `${path}.generationmix`),
     renewableMW: null,
     estimated: false,
@@ -75,7 +82,7 @@ export function parseUkCarbonIntensity(body: unknown, ctx: ParseContext): Foreca
       const p = `$.data.data[${i}]`;
       return pointOf(obj(raw, p), p, p);
     });
-    return buildForecast('UKCarbonIntensity', checkPoints(ordered(points, '$.data.data'), '$.data.data'), ctx);
+    return buildForecast('UKCarbonIntensity', checkPoints(ordered(points, '$.data.data'), '$.data.data', ctx), ctx);
   }
 
   const list = arr(o.data, '$.data');
@@ -93,5 +100,5 @@ export function parseUkCarbonIntensity(body: unknown, ctx: ParseContext): Foreca
     if (at < 0) throw new ForecastError('Schema', `${p}.regions: no region "${zone}"`);
     return pointOf({ ...obj(regions[at], `${p}.regions[${at}]`), from: entry.from, to: entry.to }, p, `${p}.regions[${at}]`);
   });
-  return buildForecast('UKCarbonIntensity', checkPoints(ordered(points, '$.data'), '$.data'), ctx);
+  return buildForecast('UKCarbonIntensity', checkPoints(ordered(points, '$.data'), '$.data', ctx), ctx);
 }

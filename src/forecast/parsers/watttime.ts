@@ -3,7 +3,8 @@
 // forecast: [...]}]`, of which the newest run is used). Units are converted to g/kWh; the
 // 5-minute points are averaged to hours by default.
 import { ForecastError } from '../errors.ts';
-import { arr, checkPoints, iso, num, obj, range, str, time } from '../read.ts';
+import { arr, iso, num, obj, str, time } from '../read.ts';
+import { checkPoints, physicalBounds, within } from '../validate.ts';
 import type { Forecast, ForecastPoint } from '../types.ts';
 import { buildForecast, type ParseContext } from './context.ts';
 
@@ -29,7 +30,7 @@ function readPoints(list: unknown[], path: string, periodMs: number, factor: num
     const t = time(it.point_time, `${path}[${i}].point_time`);
     if (t <= prev) throw new ForecastError('OutOfOrder', `${path}[${i}].point_time: ${iso(t)} is not after ${iso(prev)}`);
     prev = t;
-    const value = range(num(it.value, `${path}[${i}].value`), 0, 10_000, `${path}[${i}].value`) * factor;
+    const value = within(num(it.value, `${path}[${i}].value`) * factor, physicalBounds.carbonIntensity, `${path}[${i}].value (in g/kWh)`);
     return { start: iso(t), end: iso(t + periodMs), carbonIntensity: value, renewableShare: null, renewableMW: null, estimated: false };
   });
 }
@@ -90,7 +91,7 @@ export function parseWattTime(body: unknown, ctx: ParseContext, options: WattTim
       }
     });
   }
-  const points = checkPoints(readPoints(list, path, periodS * 1000, factor), path);
+  const points = checkPoints(readPoints(list, path, periodS * 1000, factor), path, ctx);
   return buildForecast('WattTime', options.hourly === false ? points : aggregateHourly(points), ctx);
 }
 

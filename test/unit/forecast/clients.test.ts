@@ -60,6 +60,7 @@ const emCarbon = {
 
 describe('OpenMeteo', () => {
   it('fetches all hubs in one request and splits the answer', async () => {
+    clock = Date.UTC(2026, 5, 1); // the day the recorded body is for
     const body = fixture('open-meteo-single.json');
     server.route('/v1/forecast', (_req, res) => { json(res, 200, [body, body]); });
     const hubs = [at('OpenMeteo'), at('OpenMeteo', {}, { hub: 'ningxia-zhongwei', location: { latitude: 37.5, longitude: 105.19 }, renewables: { solarMW: 0, windMW: 100 } })];
@@ -160,6 +161,9 @@ describe('WattTime', () => {
     return { logins: () => logins };
   }
   const h = () => at('WattTime', { zone: 'CAISO_NORTH' }, { credentials: { username: 'alice', password: 'pa55word-secret' } });
+  beforeEach(() => {
+    clock = Date.UTC(2022, 6, 15); // the day the recorded body is for
+  });
 
   it('logs in with Basic auth once and reuses the token until it is about to expire', async () => {
     const s = serve();
@@ -205,6 +209,7 @@ describe('WattTime', () => {
 
 describe('CarbonAwareSDK and UKCarbonIntensity', () => {
   it('SDK: location parameter, forecastData read', async () => {
+    clock = Date.UTC(2022, 5, 1, 12, 0);
     server.route('/emissions/forecasts/current', (_req, res) => { json(res, 200, fixture('carbon-aware-sdk.json')); });
     const f = forecastOf((await source()([at('CarbonAwareSDK', { zone: 'eastus' })])).get('gansu-qingyang'));
     expect(server.requests[0]?.query.getAll('location')).toEqual(['eastus']);
@@ -213,15 +218,16 @@ describe('CarbonAwareSDK and UKCarbonIntensity', () => {
 
   it('UK: regionid endpoint, shortname via all regions, national without a zone', async () => {
     server.route('/regional/intensity/2026-11-29T10:00Z/fw48h/regionid/3', (_req, res) => { json(res, 200, fixture('uk-regionid.json')); });
-    server.route('/regional/intensity/2026-11-29T10:00Z/fw48h', (_req, res) => { json(res, 200, payload('gbci_regional_intensity_range.min.json')); });
-    server.route('/intensity/2026-11-29T10:00Z/fw48h', (_req, res) => { json(res, 200, payload('gbci_national_intensity_range.json')); });
+    // the recorded payloads are from 2019-08-25 12:30
+    server.route('/regional/intensity/2019-08-25T12:30Z/fw48h', (_req, res) => { json(res, 200, payload('gbci_regional_intensity_range.min.json')); });
+    server.route('/intensity/2019-08-25T12:30Z/fw48h', (_req, res) => { json(res, 200, payload('gbci_national_intensity_range.json')); });
     const fetch = source();
+    expect(forecastOf((await fetch([at('UKCarbonIntensity', { zone: '3' }, { hub: 'r3' })])).get('r3')).points[0]?.carbonIntensity).toBe(120);
+    clock = Date.UTC(2019, 7, 25, 12, 40);
     const results = await fetch([
-      at('UKCarbonIntensity', { zone: '3' }, { hub: 'r3' }),
       at('UKCarbonIntensity', { zone: 'South Scotland' }, { hub: 'south' }),
       at('UKCarbonIntensity', {}, { hub: 'national' }),
     ]);
-    expect(forecastOf(results.get('r3')).points[0]?.carbonIntensity).toBe(120);
     // South Scotland, first half-hour: hydro 0.1 + solar 11.2 + wind 22.5 = 33.8 %
     expect(forecastOf(results.get('south')).points[0]?.renewableShare).toBeCloseTo(0.338, 12);
     expect(forecastOf(results.get('national')).points[0]?.carbonIntensity).toBe(183);

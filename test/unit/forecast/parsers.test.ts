@@ -10,6 +10,8 @@ import { parseWattTime } from '../../../src/forecast/parsers/watttime.ts';
 import type { ProviderName } from '../../../src/forecast/types.ts';
 import { fixture, hub, payload } from './helpers.ts';
 
+// Point times are checked against the time a body was received, so each recorded body is read
+// as if it had just arrived.
 const nowMs = Date.UTC(2026, 5, 1, 0, 0);
 
 function rejects(fn: () => unknown, kind: string, where?: string | RegExp): ForecastError {
@@ -99,7 +101,7 @@ describe('OpenMeteo', () => {
     rejects(() => parseOpenMeteo({ error: true, reason: 'Latitude must be in range' }, { nowMs, hub: hub() }), 'Http', 'Latitude');
     rejects(() => parseOpenMeteo(body, { nowMs }), 'Config');
     // found by the property test: an absurd offset pushed times beyond what Date can hold
-    rejects(() => parseOpenMeteo({ ...clone(body), utc_offset_seconds: -8638219702800 }, { nowMs, hub: hub() }), 'Units', 'utc_offset_seconds');
+    rejects(() => parseOpenMeteo({ ...clone(body), utc_offset_seconds: -8638219702800 }, { nowMs, hub: hub() }), 'OutOfRange', 'utc_offset_seconds');
   });
 
   it('a batch answer is split per hub; one bad location fails only its hub', () => {
@@ -114,6 +116,7 @@ describe('OpenMeteo', () => {
 });
 
 describe('ElectricityMaps', () => {
+  const nowMs = Date.UTC(2024, 2, 2, 12, 0);
   it('merges carbon and renewable forecasts, percent → fraction, string values', () => {
     const f = parseElectricityMaps(fixture('electricity-maps-combined.json'), { nowMs });
     expect(f.points).toHaveLength(3);
@@ -132,7 +135,7 @@ describe('ElectricityMaps', () => {
   it('rejects wrong units, percentages out of range, errors', () => {
     const re = (value: unknown, unit = '%') => ({ zone: 'DE', forecast: [{ datetime: '2024-03-02T13:00:00Z', value, unit }] });
     rejects(() => parseElectricityMaps(re(40, 'MW'), { nowMs }), 'Units', 'forecast[0].unit');
-    rejects(() => parseElectricityMaps(re(140), { nowMs }), 'Units', 'forecast[0].value');
+    rejects(() => parseElectricityMaps(re(140), { nowMs }), 'OutOfRange', 'forecast[0].value');
     rejects(() => parseElectricityMaps(re('forty'), { nowMs }), 'Schema', 'forecast[0].value');
     rejects(() => parseElectricityMaps({ error: 'Token unauthorized for zoneKey' }, { nowMs }), 'Http', 'unauthorized');
     rejects(() => parseElectricityMaps({ zone: 'DE', forecast: [] }, { nowMs }), 'TooFewPoints');
@@ -140,8 +143,9 @@ describe('ElectricityMaps', () => {
 });
 
 describe('WattTime', () => {
+  const nowMs = Date.UTC(2024, 0, 1, 0, 0);
   it('real historical-forecast body: lbs/MWh → g/kWh, 5-minute points averaged to the hour', () => {
-    const f = parseWattTime(payload('watttime_aiowatttime_forecasted_emissions_response.json'), { nowMs });
+    const f = parseWattTime(payload('watttime_aiowatttime_forecasted_emissions_response.json'), { nowMs: Date.UTC(2022, 6, 15) });
     // three 5-minute points of 870 lbs/MWh in one hour → one point 00:00–00:15 at 870·0.4536
     expect(f.points).toEqual([
       { start: '2022-07-15T00:00:00.000Z', end: '2022-07-15T00:15:00.000Z', carbonIntensity: 870 * 0.4536, renewableShare: null, renewableMW: null, estimated: false },
@@ -172,6 +176,7 @@ describe('WattTime', () => {
 });
 
 describe('CarbonAwareSDK', () => {
+  const nowMs = Date.UTC(2022, 5, 1, 12, 0);
   it('reads forecastData, picks the location, accepts both optimal keys', () => {
     const body = fixture('carbon-aware-sdk.json');
     const east = parseCarbonAwareSdk(body, { nowMs });
@@ -188,6 +193,7 @@ describe('CarbonAwareSDK', () => {
 });
 
 describe('UKCarbonIntensity', () => {
+  const nowMs = Date.UTC(2019, 7, 25, 12, 30);
   it('national real payload: 48 half-hours, forecast values', () => {
     const f = parseUkCarbonIntensity(payload('gbci_national_intensity_range.json'), { nowMs });
     expect(f.points).toHaveLength(48);
@@ -208,11 +214,11 @@ describe('UKCarbonIntensity', () => {
   });
 
   it('the /regionid/N shape where data is an object; biomass not counted', () => {
-    const f = parseUkCarbonIntensity(fixture('uk-regionid.json'), { nowMs });
+    const f = parseUkCarbonIntensity(fixture('uk-regionid.json'), { nowMs: Date.UTC(2026, 10, 29, 10, 0) });
     // hydro 5 + solar 10 + wind 25 = 40 % (biomass 10 left out)
     expect(f.points[0]?.renewableShare).toBeCloseTo(0.4, 12);
     expect(f.points[1]?.renewableShare).toBeCloseTo(0.5, 12);
-    rejects(() => parseUkCarbonIntensity(fixture('uk-regionid.json'), { nowMs, zone: '7' }), 'Config');
+    rejects(() => parseUkCarbonIntensity(fixture('uk-regionid.json'), { nowMs: Date.UTC(2026, 10, 29, 10, 0), zone: '7' }), 'Config');
   });
 
   it('the real 400 envelope is an Http error with its message', () => {
@@ -221,6 +227,7 @@ describe('UKCarbonIntensity', () => {
 });
 
 describe('Static', () => {
+  const nowMs = Date.UTC(2026, 10, 29, 0, 0);
   it('a constant becomes 48 hourly points from the current hour', () => {
     const f = parseStatic({ renewableShare: 0.85, carbonIntensity: 110 }, { nowMs: Date.UTC(2026, 10, 29, 10, 20) });
     expect(f.points).toHaveLength(48);
@@ -234,7 +241,7 @@ describe('Static', () => {
       { start: '2026-11-29T05:00:00Z', end: '2026-11-29T08:00:00Z', renewableShare: 0.5, carbonIntensity: 200 },
     ];
     rejects(() => parseStatic({ points }, { nowMs }), 'OutOfOrder', 'static.points[1]');
-    rejects(() => parseStatic({ renewableShare: 85, carbonIntensity: 110 }, { nowMs }), 'Units', 'static.renewableShare');
+    rejects(() => parseStatic({ renewableShare: 85, carbonIntensity: 110 }, { nowMs }), 'OutOfRange', 'static.renewableShare');
     const ok = parseStatic({ points: points.slice(0, 1) }, { nowMs });
     expect(ok.validUntil).toBe('2026-11-29T06:00:00.000Z');
   });
@@ -245,5 +252,27 @@ describe('parseForecast', () => {
     for (const provider of ['OpenMeteo', 'ElectricityMaps', 'WattTime', 'CarbonAwareSDK', 'UKCarbonIntensity', 'Static'] as ProviderName[]) {
       expect(() => parseForecast(provider, 'not a body', { nowMs, hub: hub() })).toThrow(ForecastError);
     }
+  });
+});
+
+describe('the time window', () => {
+  const at = Date.UTC(2026, 10, 29, 10, 0);
+  const em = (datetime: string) => ({ zone: 'DE', forecast: [{ carbonIntensity: 300, datetime }] });
+  it.each([
+    ['3 days before', '2026-11-26T10:00:00Z', true],
+    ['a minute more than 3 days before', '2026-11-26T09:59:00Z', false],
+    ['ending 17 days after', '2026-12-16T09:00:00Z', true],
+    ['ending a minute past 17 days after', '2026-12-16T09:01:00Z', false],
+    ['1970', '1970-01-01T00:00:00Z', false],
+    ['2199', '2199-01-01T00:00:00Z', false],
+  ])('a provider point %s: taken %s', (_name, datetime, taken) => {
+    if (taken) expect(parseElectricityMaps(em(datetime), { nowMs: at }).points).toHaveLength(1);
+    else rejects(() => parseElectricityMaps(em(datetime), { nowMs: at }), 'OutOfRange', '$.forecast[0]');
+  });
+
+  it('a declared Static schedule may reach past it; its values may not', () => {
+    const month = { points: [{ start: '2026-11-01T00:00:00Z', end: '2026-12-31T00:00:00Z', renewableShare: 0.5, carbonIntensity: 200 }] };
+    expect(parseStatic(month, { nowMs: at }).points).toHaveLength(1);
+    rejects(() => parseStatic({ points: [{ ...month.points[0], carbonIntensity: 1e9 }] }, { nowMs: at }), 'OutOfRange', 'static.points[0].carbonIntensity');
   });
 });

@@ -141,3 +141,34 @@ describe('ForecastPoller with a fake clock', () => {
     expect(t.poller.state('ningxia')?.forecast).toBeNull();
   });
 });
+
+describe('ForecastPoller.restore', () => {
+  const spec = { refreshIntervalMs: 15 * minute, maxStalenessMs: 3 * hour };
+  const h = hub({}, spec);
+  const point = (over: Partial<Forecast['points'][number]> = {}): Forecast['points'][number] => ({
+    start: new Date(t0 - hour).toISOString(), end: new Date(t0).toISOString(), carbonIntensity: 100, renewableShare: 0.8, renewableMW: 90, estimated: true, ...over,
+  });
+  const kept = (points: Forecast['points']): Forecast => ({ provider: 'OpenMeteo', fetchedAt: new Date(t0 - hour).toISOString(), validUntil: new Date(t0 + hour).toISOString(), points });
+
+  // A Hub's status may be written by anyone allowed to: it is held to a fresh answer's rules.
+  it.each([
+    ['a sound forecast is taken back', [point()], true],
+    ['an intensity of 1e9 is not', [point({ carbonIntensity: 1e9 })], false],
+    ['a share of 2.7 is not', [point({ renewableShare: 2.7 })], false],
+    ['more MW than the hub could make is not', [point({ renewableMW: 1e6 })], false],
+    ['points in 1970 are not', [point({ start: '1970-01-01T00:00:00.000Z', end: '1970-01-01T01:00:00.000Z' })], false],
+    ['only gaps is not', [point({ carbonIntensity: null, renewableShare: null, renewableMW: null })], false],
+    ['overlapping points are not', [point(), point()], false],
+  ])('%s', (_name, points, taken) => {
+    const poller = new ForecastPoller({ now: () => t0, fetch: () => Promise.resolve(new Map()) });
+    poller.setHubs([h]);
+    expect(poller.restore(h.hub, kept(points), t0 - hour)).toBe(taken);
+    expect(poller.state(h.hub)?.forecast === null).toBe(!taken);
+  });
+
+  it('a fetch time in the future is not taken back', () => {
+    const poller = new ForecastPoller({ now: () => t0, fetch: () => Promise.resolve(new Map()) });
+    poller.setHubs([h]);
+    expect(poller.restore(h.hub, kept([point()]), t0 + hour)).toBe(false);
+  });
+});
