@@ -92,7 +92,11 @@ describe('operator', () => {
     const ns = `greenest-${scenario.suffix}`;
     await createTargetAndWorkload(targetDeployment(ns, 'weld-qc', { replicas: 3 }), factoryWorkload(ns, 'weld-qc', scenario.region, { target: 'weld-qc', budgetMs: 50 }));
     await waitForPlacement(ns, 'weld-qc', { [hubOf('qingyang')]: 3 });
-    const fw = await getWorkload(ns, 'weld-qc');
+    // Placed=True once the status has seen the Ready pods where the plan put them.
+    const fw = await eventually('Placed=True', async () => {
+      const w = await getWorkload(ns, 'weld-qc');
+      return w.status?.conditions?.find((c) => c.type === 'Placed')?.status === 'True' ? w : undefined;
+    });
     expect(fw.status?.hub).toBe(hubOf('qingyang'));
     expect(fw.status?.eligibleHubs).toEqual([hubOf('shaoguan'), hubOf('qingyang'), hubOf('zhongwei')]);
     expect(fw.status?.conditions?.find((c) => c.type === 'Placed')?.status).toBe('True');
