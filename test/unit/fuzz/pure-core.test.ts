@@ -1,6 +1,6 @@
 // 10,000 random schema-valid Hubs and FactoryWorkloads (worlds of 3 + 7, generated from the CRD
 // schemas) through the reconcilers' pure core, stage by stage as the controllers call it:
-// gather, plan, then the statuses and the affinity written from the plan. No stage may throw,
+// gather, plan, then the statuses (avoided emissions included) and the affinity written from the plan. No stage may throw,
 // and every problem must come out as a condition or a reason the API server would accept.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import type { FactoryWorkload, FactoryWorkloadStatus, Hub, HubStatus } from '../
 import { validateFactoryWorkload, validateHub } from '../../../src/api/validate.ts';
 import type { Condition } from '../../../src/controllers/conditions.ts';
 import { desiredNodeAffinity, type HubSelectorTerm, type NodeAffinity } from '../../../src/controllers/factoryworkload/affinity.ts';
+import { accrueAvoidedEmissions } from '../../../src/controllers/factoryworkload/avoided-emissions.ts';
 import { desiredWorkloadStatus, targetMissingStatus, type FreshnessOfHubs } from '../../../src/controllers/factoryworkload/status.ts';
 import { gather, hourMs, type Gathered } from '../../../src/controllers/placement/gather.ts';
 import { desiredHubStatus } from '../../../src/controllers/hub/status.ts';
@@ -117,6 +118,16 @@ const stages: { name: string; run: (pass: Pass) => void }[] = [
         const lastMove = entry.hub !== null && fw.status?.hub !== undefined && entry.hub !== fw.status.hub
           ? { time: now.toISOString(), from: fw.status.hub, to: entry.hub, reason: entry.reason }
           : fw.status?.lastMove;
+        const nearest = eligibleHubs[0];
+        const accrual = accrueAvoidedEmissions({
+          previous: fw.status?.avoidedEmissions,
+          now,
+          stepMs: 15 * 60_000,
+          replicas: Object.values(entry.replicasByHub).reduce((a, b) => a + b, 0),
+          powerPerReplicaW: fw.spec.powerPerReplicaW,
+          actual: hub === null ? undefined : gathered.hubNow.get(hub),
+          nearest: nearest === undefined ? undefined : gathered.hubNow.get(nearest),
+        });
         const { status } = desiredWorkloadStatus({
           generation: fw.metadata?.generation,
           previous: fw.status,
@@ -126,7 +137,7 @@ const stages: { name: string; run: (pass: Pass) => void }[] = [
           eligibleHubs,
           hub,
           lastMove,
-          avoided: undefined,
+          avoided: accrual.record,
           freshness,
         });
         pass.workloadResults.push({ fw, status, affinity });
@@ -167,6 +178,17 @@ function checkConditions(conditions: readonly Condition[] | undefined, previous:
   }
 }
 
+/** JSON carries no NaN or Infinity: they would arrive as null, which the schema refuses. */
+function expectSentAsIs(status: object): void {
+  const bad: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === 'number' && !Number.isFinite(value)) bad.push(`${path}: ${value}`);
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`);
+  };
+  walk(status, 'status');
+  expect(bad).toEqual([]);
+}
+
 function checkPass(pass: Pass): void {
   const planned = need(pass.plan, 'plan');
   const input = need(pass.gathered, 'gather').input;
@@ -183,10 +205,12 @@ function checkPass(pass: Pass): void {
   // What would be written is accepted by the API server's schema and rules.
   for (const { hub, status } of pass.hubStatuses) {
     expect(validateHub({ ...hub, status })).toEqual([]);
+    expectSentAsIs(status);
     checkConditions(status.conditions, hub.status?.conditions, ['Ready', 'ForecastFresh']);
   }
   for (const { fw, status, affinity } of pass.workloadResults) {
     expect(validateFactoryWorkload({ ...fw, status })).toEqual([]);
+    expectSentAsIs(status);
     checkConditions(status.conditions, fw.status?.conditions, ['TargetFound', 'Placed', 'ForecastFresh']);
     for (const term of [...(affinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []), ...(affinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => p.preference)]) {
       // An empty term would match every node; In/NotIn need values, Exists/DoesNotExist none.

@@ -1,6 +1,7 @@
 // Cases the fuzzing of the pure core (pure-core.test.ts) found, kept as a table.
 import { describe, expect, it } from 'vitest';
 import type { Hub } from '../../../src/api/index.ts';
+import { accrueAvoidedEmissions, type AvoidedEmissions } from '../../../src/controllers/factoryworkload/avoided-emissions.ts';
 import { desiredHubStatus } from '../../../src/controllers/hub/status.ts';
 import { hubCapacity } from '../../../src/model/capacity.ts';
 import { eligibleHubs } from '../../../src/model/eligibility.ts';
@@ -70,5 +71,29 @@ describe('a Hub whose node selector cannot be written as node affinity', () => {
     const ready = status.conditions?.find((c) => c.type === 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'InvalidNodeSelector' });
     expect(ready?.message).toContain('spec.nodeSelector');
+  });
+});
+
+describe('an avoided-emissions record read back from status with a field missing', () => {
+  // Found by fuzzing: the CRD makes every field optional, and a record without grams accrued
+  // NaN, which JSON sends as null and the API server refuses, so the status was never written.
+  const now = new Date(Date.UTC(2026, 11, 1, 12));
+  const hour = (h: number): string => new Date(Date.UTC(2026, 11, 1, h)).toISOString();
+  const hub = { carbonIntensity: 500, pue: 1.2 };
+  it.each<[string, Partial<AvoidedEmissions>]>([
+    ['no grams', { since: hour(0), accountedUntil: hour(1) }],
+    ['no since', { grams: 10, accountedUntil: hour(1) }],
+    ['no accountedUntil', { grams: 10, since: hour(0) }],
+    ['an unreadable accountedUntil', { grams: 10, since: hour(0), accountedUntil: 'yesterday' }],
+    ['nothing', {}],
+  ])('with %s starts a new record from now', (_name, previous) => {
+    const { record } = accrueAvoidedEmissions({ previous, now, stepMs: 900_000, replicas: 2, powerPerReplicaW: 700, actual: hub, nearest: { ...hub, carbonIntensity: 600 } });
+    expect(record).toEqual({ grams: 0, since: now.toISOString(), accountedUntil: now.toISOString() });
+  });
+
+  it('a whole record goes on accruing', () => {
+    const { record } = accrueAvoidedEmissions({ previous: { grams: 10, since: hour(0), accountedUntil: hour(11) }, now, stepMs: 3_600_000, replicas: 1, powerPerReplicaW: 1000, actual: hub, nearest: { ...hub, carbonIntensity: 600 } });
+    // 1 kWh × PUE 1.2 × (600 − 500) g/kWh over the one hour due
+    expect(record).toEqual({ grams: 130, since: hour(0), accountedUntil: hour(12) });
   });
 });
