@@ -39,28 +39,21 @@ type Validate = (object: unknown) => { field: string }[];
  */
 function celFilter(host: object, validate: Validate): (path: Path, value: unknown) => boolean {
   return (path, value) => {
-    const object = structuredClone(host) as Record<string, unknown>;
     if (path === '') return validate(value).length === 0;
-    let node: Record<string, unknown> = object;
-    const parts = path.split('.');
-    parts.forEach((part, i) => {
-      const list = part.endsWith('[]');
-      const name = list ? part.slice(0, -2) : part;
-      const last = i === parts.length - 1;
-      if (list) {
-        const item = last ? value : {};
-        node[name] = [item];
-        node = item as Record<string, unknown>;
-      } else if (last) {
-        node[name] = value;
-      } else {
-        node[name] = (node[name]) ?? {};
-        node = node[name] as Record<string, unknown>;
-      }
-    });
     const at = path.replaceAll('[]', '[0]');
-    return !validate(object).some((p) => p.field === at || p.field.startsWith(`${at}.`) || p.field.startsWith(`${at}[`));
+    return !validate(placed(host, path.split('.'), value)).some((p) => p.field === at || p.field.startsWith(`${at}.`) || p.field.startsWith(`${at}[`));
   };
+}
+
+/** A copy of `node` with `value` at the path ("points[]" is a list of one), copying only the path. */
+function placed(node: unknown, parts: readonly string[], value: unknown): unknown {
+  const [part, ...rest] = parts;
+  if (part === undefined) return value;
+  const record = (node !== null && typeof node === 'object' ? node : {}) as Record<string, unknown>;
+  const list = part.endsWith('[]');
+  const name = list ? part.slice(0, -2) : part;
+  const inner = placed(list ? {} : record[name], rest, value);
+  return { ...record, [name]: list ? [inner] : inner };
 }
 
 const hubHost: Hub = {
