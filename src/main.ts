@@ -1,46 +1,35 @@
 #!/usr/bin/env node
 // `npm start`: the operator process. Flags in the style of controller-runtime managers.
-import { KubeConfig } from '@kubernetes/client-node';
 import { Command, Option } from 'commander';
-import { parseDuration } from './api/duration.ts';
+import { exitOnInputError, printOneLine } from './cli/errors.ts';
+import { listenAddress, namespaceList, namespaceName, objectName, positiveDuration, wholeNumber, type ListenAddress } from './cli/flags.ts';
+import { loadKubeConfig } from './cli/kubeconfig.ts';
+import { checkCanListen } from './cli/preflight.ts';
 import { createLogger, parseLevel } from './observability/logger.ts';
 import { runOperator } from './operator.ts';
 import { installShutdown } from './runtime/shutdown.ts';
 
-function hostPort(value: string): { host: string; port: number } {
-  const at = value.lastIndexOf(':');
-  const host = at <= 0 ? '0.0.0.0' : value.slice(0, at);
-  const port = Number(value.slice(at + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a host:port: ${value}`);
-  return { host, port };
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive whole number: ${value}`);
-  return n;
-}
-
 const program = new Command('westward-operator')
   .description('Places FactoryWorkloads in the greenest eligible Hub')
-  .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, else in-cluster config)')
-  .option('--metrics-bind-address <host:port>', 'where /metrics is served', ':8080')
-  .option('--health-probe-bind-address <host:port>', 'where /healthz and /readyz are served', ':8081')
+  .configureOutput({ outputError: printOneLine })
+  .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster config)')
+  .addOption(new Option('--metrics-bind-address <host:port>', 'where /metrics is served (":8080" for every interface)').argParser(listenAddress).default(listenAddress('127.0.0.1:8080'), '127.0.0.1:8080'))
+  .addOption(new Option('--health-probe-bind-address <host:port>', 'where /healthz and /readyz are served').argParser(listenAddress).default(listenAddress('127.0.0.1:8081'), '127.0.0.1:8081'))
   .option('--leader-elect', 'elect a leader on a Lease so only one replica acts', false)
-  .option('--leader-election-namespace <ns>', 'namespace of the Lease', process.env.POD_NAMESPACE ?? 'westward-system')
-  .option('--leader-election-id <name>', 'name of the Lease', 'westward-operator')
-  .option('--namespace <ns...>', 'only FactoryWorkloads in these namespaces (default: all)')
+  .option('--leader-election-namespace <ns>', 'namespace of the Lease', namespaceName, process.env.POD_NAMESPACE ?? 'westward-system')
+  .option('--leader-election-id <name>', 'name of the Lease', objectName, 'westward-operator')
+  .option('--namespace <ns...>', 'only FactoryWorkloads in these namespaces (default: all)', namespaceList)
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-  .option('--max-concurrent-moves <n>', 'rollouts Westward may run at once in total', positiveInt, 2)
-  .option('--max-concurrent-moves-per-hub <n>', 'rollouts Westward may run at once into or out of one hub', positiveInt, 1)
-  .option('--plan-interval <duration>', 'plan again at least this often', '1m')
-  .option('--accounting-step <duration>', 'step of the avoided-emissions record', '15m');
+  .option('--max-concurrent-moves <n>', 'rollouts Westward may run at once in total', wholeNumber(1), 2)
+  .option('--max-concurrent-moves-per-hub <n>', 'rollouts Westward may run at once into or out of one hub', wholeNumber(1), 1)
+  .addOption(new Option('--plan-interval <duration>', 'plan again at least this often').argParser(positiveDuration).default(positiveDuration('1m'), '1m'))
+  .addOption(new Option('--accounting-step <duration>', 'step of the avoided-emissions record').argParser(positiveDuration).default(positiveDuration('15m'), '15m'));
 
 program.parse(process.argv);
 const flags = program.opts<{
   kubeconfig?: string;
-  metricsBindAddress: string;
-  healthProbeBindAddress: string;
+  metricsBindAddress: ListenAddress;
+  healthProbeBindAddress: ListenAddress;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
@@ -48,26 +37,35 @@ const flags = program.opts<{
   logLevel: string;
   maxConcurrentMoves: number;
   maxConcurrentMovesPerHub: number;
-  planInterval: string;
-  accountingStep: string;
+  planInterval: number;
+  accountingStep: number;
 }>();
 
-const logger = createLogger({ level: parseLevel(flags.logLevel) });
-const kubeConfig = new KubeConfig();
-if (flags.kubeconfig !== undefined) kubeConfig.loadFromFile(flags.kubeconfig);
-else kubeConfig.loadFromDefault();
+// Everything that can be wrong with the input is found here, before any connection is made.
+const kubeConfig = (() => {
+  try {
+    return loadKubeConfig({ path: flags.kubeconfig });
+  } catch (error) {
+    return exitOnInputError(error);
+  }
+})();
+await checkCanListen([
+  { flag: '--metrics-bind-address', ...flags.metricsBindAddress },
+  { flag: '--health-probe-bind-address', ...flags.healthProbeBindAddress },
+]).catch(exitOnInputError);
 
+const logger = createLogger({ level: parseLevel(flags.logLevel) });
 const operator = await runOperator({
   kubeConfig,
   logger,
-  metrics: hostPort(flags.metricsBindAddress),
-  health: hostPort(flags.healthProbeBindAddress),
+  metrics: flags.metricsBindAddress,
+  health: flags.healthProbeBindAddress,
   leaderElection: { enabled: flags.leaderElect, namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId },
   namespaces: flags.namespace ?? [],
   limits: { maxConcurrentMoves: flags.maxConcurrentMoves, maxConcurrentMovesPerHub: flags.maxConcurrentMovesPerHub },
-  planIntervalMs: parseDuration(flags.planInterval),
-  accountingStepMs: parseDuration(flags.accountingStep),
-});
+  planIntervalMs: flags.planInterval,
+  accountingStepMs: flags.accountingStep,
+}).catch(exitOnInputError);
 logger.info({ metrics: operator.metricsUrl, health: operator.healthUrl }, 'Operator started');
 // Exit once shut down: the lease is released, and watches or sockets left open must not keep a
 // terminated replica alive.

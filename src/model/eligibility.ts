@@ -1,7 +1,8 @@
 // Which hubs a factory workload may run in: round trip from the factory's region within the
-// latency budget and the hub's labels allowed by placement.hubSelector. Nearest first.
+// latency budget and the hub's labels allowed by placement.hubSelector, and a node selector that
+// can be written as node affinity. Nearest first.
 import type { FactoryWorkload, Hub } from './kube.ts';
-import { selectorMatches } from './label-selector.ts';
+import { nodeSelectorProblem, selectorMatches } from './label-selector.ts';
 
 export interface HubRoute {
   hub: string;
@@ -22,6 +23,9 @@ export function eligibleRoutes(fw: FactoryWorkload, hubs: readonly Hub[]): HubRo
     const rttMs = rttFrom(hub, fw.spec.factory.region);
     if (rttMs === undefined || rttMs > fw.spec.latencyBudgetMs) continue;
     if (!selectorMatches(fw.spec.placement?.hubSelector, hub.metadata?.labels)) continue;
+    // Its selector in a workload's required node affinity would make the API server refuse the
+    // whole write, for every hub of that workload; its own status says why.
+    if (nodeSelectorProblem(hub.spec.nodeSelector) !== undefined) continue;
     routes.push({ hub: name, rttMs });
   }
   return routes.sort((a, b) => a.rttMs - b.rttMs || compareNames(a.hub, b.hub));

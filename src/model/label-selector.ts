@@ -40,3 +40,33 @@ function requirementMatches(requirement: LabelSelectorRequirement, labels: Recor
       throw new LabelSelectorError(`unknown label selector operator "${requirement.operator}" on key "${requirement.key}"`);
   }
 }
+
+const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Why a string is not a label key (Kubernetes' qualified name: [prefix/]name), or undefined. */
+export function labelKeyProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  const name = parts.length === 2 ? (parts[1] ?? '') : key;
+  if (parts.length > 2) return `label key ${JSON.stringify(key)} has more than one "/"`;
+  if (parts.length === 2 && !(dnsSubdomain.test(parts[0] ?? '') && (parts[0] ?? '').length <= 253)) {
+    return `label key ${JSON.stringify(key)} has a prefix that is not a DNS subdomain`;
+  }
+  if (!labelName.test(name) || name.length > 63) {
+    return `label key ${JSON.stringify(key)} is not a label name (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)`;
+  }
+  return undefined;
+}
+
+/**
+ * Why a hub's node selector cannot be written as node affinity (the API server refuses a
+ * requirement on a key that is not a label key), or undefined when it can.
+ */
+export function nodeSelectorProblem(selector: LabelSelector): string | undefined {
+  const keys = [...Object.keys(selector.matchLabels ?? {}), ...(selector.matchExpressions ?? []).map((e) => e.key)];
+  for (const key of keys) {
+    const problem = labelKeyProblem(key);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}

@@ -18,6 +18,11 @@ export interface ObservabilityServerOptions {
   readonly liveness?: Readonly<Record<string, HealthCheck>>;
 }
 
+/** The address could not be bound (in use, not on this machine, not permitted). */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
 export interface ObservabilityServer {
   readonly port: number;
   readonly url: string;
@@ -82,9 +87,12 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
 
   const host = options.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: NodeJS.ErrnoException): void => {
+      reject(new ListenError(`cannot listen on ${host}:${options.port ?? 8080}: ${error.code ?? error.message}`, { cause: error }));
+    };
+    server.once('error', fail);
     server.listen(options.port ?? 8080, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

@@ -74,7 +74,8 @@ export function parseManifests(text: string, source: string): ScenarioObjects {
   const parsed: unknown[] = [];
   for (const document of Array.isArray(documents) ? documents : [documents]) {
     const error = document.errors[0];
-    if (error !== undefined) throw new ScenarioError(`${source}: ${error.message}`);
+    // The parser's message ends in a multi-line excerpt of the source; the first line says where.
+    if (error !== undefined) throw new ScenarioError(`${source}: ${(error.message.split('\n')[0] ?? '').replace(/:$/, '')}`);
     parsed.push(document.toJS());
   }
   return classifyDocuments(parsed, source);

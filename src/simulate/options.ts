@@ -24,8 +24,16 @@ export function parseTraceOption(text: string): [string, string] {
   return [text.slice(0, at), text.slice(at + 1)];
 }
 
+const isoTime = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** ISO 8601 date or date-time; UTC unless it carries an offset. A day that does not exist is refused. */
 export function parseTime(text: string, option: string): number {
-  const ms = Date.parse(/(?:Z|[+-]\d\d:?\d\d)$/.test(text) || !text.includes('T') ? text : `${text}Z`);
+  const match = isoTime.exec(text);
+  const [year, month, date] = match === null ? [NaN, NaN, NaN] : [Number(match[1]), Number(match[2]), Number(match[3])];
+  // Date.parse rolls 2023-02-30 over into March: the calendar day must exist as written.
+  const calendar = new Date(Date.UTC(year, month - 1, date));
+  const exists = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === date;
+  const ms = exists ? Date.parse(/(?:Z|[+-]\d\d:?\d\d)$/.test(text) || !text.includes('T') ? text : `${text}Z`) : NaN;
   if (Number.isNaN(ms)) throw new OptionError(`invalid ${option} "${text}": expected an ISO 8601 time such as 2023-01-01T00:00:00Z`);
   return ms;
 }
@@ -41,8 +49,9 @@ export function parseStep(text: string, option: string): number {
   return ms;
 }
 
+/** Digits only: "1.5", "1e3", "" and " 2" are refused rather than read as numbers. */
 export function parseCount(text: string, option: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new OptionError(`invalid ${option} "${text}": expected a whole number`);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) throw new OptionError(`invalid ${option} "${text}": expected a whole number`);
   return value;
 }

@@ -17,7 +17,8 @@ export interface HubIntensity {
 }
 
 export interface AccrualInput {
-  previous: AvoidedEmissions | undefined;
+  /** as read back from status, where the CRD makes every field optional */
+  previous: Partial<AvoidedEmissions> | undefined;
   now: Date;
   stepMs: number;
   replicas: number;
@@ -41,9 +42,22 @@ export function emissionsGrams(powerW: number, durationMs: number, hub: HubInten
   return kWh * hub.carbonIntensity;
 }
 
+/** A record is carried on only when whole: a missing or unreadable field would make NaN grams. */
+function wholeRecord(r: Partial<AvoidedEmissions> | undefined): r is AvoidedEmissions {
+  return (
+    r !== undefined &&
+    typeof r.grams === 'number' &&
+    Number.isFinite(r.grams) &&
+    typeof r.since === 'string' &&
+    Number.isFinite(Date.parse(r.since)) &&
+    typeof r.accountedUntil === 'string' &&
+    Number.isFinite(Date.parse(r.accountedUntil))
+  );
+}
+
 export function accrueAvoidedEmissions(input: AccrualInput): Accrual {
   const nowMs = input.now.getTime();
-  if (!input.previous) {
+  if (!wholeRecord(input.previous)) {
     const iso = input.now.toISOString();
     return { record: { grams: 0, since: iso, accountedUntil: iso }, changed: true, nextDueMs: nowMs + input.stepMs };
   }

@@ -67,6 +67,7 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
       generation: hub.metadata?.generation,
       previous,
       capacity,
+      nodeSelector: hub.spec.nodeSelector,
       effective,
       lastError: forecasts.lastError(name),
       current,

@@ -4,6 +4,8 @@
 import type { HubStatus } from '../../api/index.ts';
 import type { EffectiveForecast } from '../../forecast/poller.ts';
 import type { HubCapacity } from '../../model/capacity.ts';
+import type { LabelSelector } from '../../model/kube.ts';
+import { nodeSelectorProblem } from '../../model/label-selector.ts';
 import type { HubSlot } from '../../placement/types.ts';
 import { setConditions, type ConditionInput } from '../conditions.ts';
 
@@ -14,6 +16,8 @@ export interface HubStatusInput {
   generation: number | undefined;
   previous: HubStatus | undefined;
   capacity: HubCapacity;
+  /** spec.nodeSelector: one that cannot be written as node affinity keeps the hub out of use */
+  nodeSelector: LabelSelector;
   effective: EffectiveForecast;
   lastError: { kind: string; message: string } | null;
   /** the slot covering now, resolved with the hub's fallbacks */
@@ -45,7 +49,7 @@ export interface ForecastHealth {
  * Condition messages carry fixed facts (the fetch time, the error), never a relative age, so a
  * condition does not change, and status is not written, merely because time passes.
  */
-export function hubConditionInputs(capacity: HubCapacity, health: ForecastHealth): ConditionInput[] {
+export function hubConditionInputs(capacity: HubCapacity, health: ForecastHealth, nodeSelector: LabelSelector): ConditionInput[] {
   const { effective, lastError } = health;
   const error = lastError === null ? '' : `${lastError.kind}: ${lastError.message}; `;
   const fetched = effective.forecast ? ` fetched at ${effective.forecast.fetchedAt}` : '';
@@ -60,10 +64,13 @@ export function hubConditionInputs(capacity: HubCapacity, health: ForecastHealth
             reason: 'UsingDeclaredGridIntensity',
             message: `${error}no forecast within maxStaleness; using the declared grid carbon intensity`,
           };
+  const selectorProblem = nodeSelectorProblem(nodeSelector);
   const ready: ConditionInput =
-    capacity.nodes.length === 0
-      ? { type: 'Ready', status: 'False', reason: 'NoReadyNodes', message: 'no Ready, schedulable node matches spec.nodeSelector' }
-      : { type: 'Ready', status: 'True', reason: 'HubReady', message: `${capacity.nodes.length} Ready node(s)` };
+    selectorProblem !== undefined
+      ? { type: 'Ready', status: 'False', reason: 'InvalidNodeSelector', message: `spec.nodeSelector: ${selectorProblem}; no workload is placed here` }
+      : capacity.nodes.length === 0
+        ? { type: 'Ready', status: 'False', reason: 'NoReadyNodes', message: 'no Ready, schedulable node matches spec.nodeSelector' }
+        : { type: 'Ready', status: 'True', reason: 'HubReady', message: `${capacity.nodes.length} Ready node(s)` };
   return [ready, fresh];
 }
 
@@ -71,7 +78,7 @@ export function desiredHubStatus(input: HubStatusInput): { status: HubStatus; ch
   const { capacity, effective, current, now } = input;
   const { conditions, changed: conditionsChanged } = setConditions(
     input.previous?.conditions,
-    hubConditionInputs(capacity, { effective, lastError: input.lastError }),
+    hubConditionInputs(capacity, { effective, lastError: input.lastError }, input.nodeSelector),
     input.generation,
     now,
   );
