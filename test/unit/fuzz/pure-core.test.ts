@@ -1,13 +1,19 @@
 // 10,000 random schema-valid Hubs and FactoryWorkloads (worlds of 3 + 7, generated from the CRD
 // schemas) through the reconcilers' pure core, stage by stage as the controllers call it:
-// gather, plan, then the statuses (avoided emissions included) and the affinity written from the plan. No stage may throw,
+// gather, plan, decide, then the statuses (avoided emissions included) and the affinity decided. No stage may throw,
 // and every problem must come out as a condition or a reason the API server would accept.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FactoryWorkload, FactoryWorkloadStatus, Hub, HubStatus } from '../../../src/api/index.ts';
 import { validateFactoryWorkload, validateHub } from '../../../src/api/validate.ts';
 import type { Condition } from '../../../src/controllers/conditions.ts';
-import { desiredNodeAffinity, type HubSelectorTerm, type NodeAffinity } from '../../../src/controllers/factoryworkload/affinity.ts';
+import type { HubSelectorTerm, NodeAffinity } from '../../../src/controllers/factoryworkload/affinity.ts';
+import { decide } from '../../../src/controllers/factoryworkload/decide.ts';
+import { observePlacement, podsOf } from '../../../src/controllers/factoryworkload/observed.ts';
+import { otherAffinityOwners, westwardOwnsAffinity } from '../../../src/controllers/factoryworkload/ownership.ts';
+import { rolloutComplete } from '../../../src/controllers/factoryworkload/rollout.ts';
+import { readTargetRecord } from '../../../src/controllers/factoryworkload/target-record.ts';
+import { claimants } from '../../../src/controllers/placement/claims.ts';
 import { accrueAvoidedEmissions } from '../../../src/controllers/factoryworkload/avoided-emissions.ts';
 import { desiredWorkloadStatus, targetMissingStatus, type FreshnessOfHubs } from '../../../src/controllers/factoryworkload/status.ts';
 import { gather, hourMs, type Gathered } from '../../../src/controllers/placement/gather.ts';
@@ -38,8 +44,8 @@ interface Pass {
 const targetKey = (fw: FactoryWorkload): string => `${fw.metadata?.namespace ?? ''}/${fw.spec.targetRef.kind}/${fw.spec.targetRef.name}`;
 
 /**
- * The pure core in the order the controllers run it. A new stage (the FactoryWorkload
- * reconciler's `decide`) is one more entry, after `plan`, reading what the earlier ones left.
+ * The pure core in the order the controllers run it: gather, plan, the Hub status, then per
+ * workload the FactoryWorkload reconciler's `decide` and the status built from its decision.
  */
 const stages: { name: string; run: (pass: Pass) => void }[] = [
   {
@@ -88,42 +94,77 @@ const stages: { name: string; run: (pass: Pass) => void }[] = [
     },
   },
   {
-    name: 'workload status and affinity',
+    name: 'decide, workload status and affinity',
     run: (pass) => {
       const w = pass.world;
       const gathered = need(pass.gathered, 'gather');
       const entries = new Map(need(pass.plan, 'plan').workloads.map((e) => [e.key, e]));
       const now = new Date(w.nowMs);
+      const nodesByName = new Map(w.nodes.map((n) => [n.metadata?.name ?? '', n]));
+      const claims = claimants(w.workloads, (fw) => w.targets.get(targetKey(fw)));
       for (const fw of w.workloads) {
         if (fw.metadata?.deletionTimestamp !== undefined) continue;
         const key = workloadKey(fw);
         const entry = entries.get(key);
-        if (w.targets.get(targetKey(fw)) === undefined || entry === undefined) {
+        const target = w.targets.get(targetKey(fw));
+        const holder = claims.get(targetKey(fw));
+        const claimedByOther = holder !== undefined && holder !== fw.metadata?.name ? holder : undefined;
+        if (target === undefined || (entry === undefined && claimedByOther === undefined)) {
           const { status } = targetMissingStatus(fw.status, fw.metadata?.generation, now, `${fw.spec.targetRef.kind} ${fw.spec.targetRef.name}`);
           pass.workloadResults.push({ fw, status, affinity: undefined });
           continue;
         }
-        const eligibleHubs = gathered.eligible.get(key) ?? [];
+        const facts = gathered.facts.get(key);
+        const planEntry = entry ?? { key, hub: null, fallbacks: [], replicasByHub: {}, expected: { renewableShare: 0, carbonIntensity: 0 }, moved: false, reason: 'not planned' };
+        const eligibleHubs = facts?.eligible ?? [];
         const terms: HubSelectorTerm[] = eligibleHubs.flatMap((name) => {
           const hub = w.hubs.find((h) => h.metadata?.name === name);
           return hub === undefined ? [] : [{ hub: name, nodeSelector: hub.spec.nodeSelector }];
         });
-        const affinity = entry.hub === null ? undefined : desiredNodeAffinity(terms, [entry.hub, ...entry.fallbacks]);
+        const observed = observePlacement(podsOf(w.pods, fw.metadata?.namespace ?? '', target.spec?.selector?.matchLabels), nodesByName, w.hubs);
+        const mode = fw.spec.placement?.mode === 'Shadow' ? 'Shadow' : 'Enforce';
+        const decision = decide({
+          now,
+          name: fw.metadata?.name ?? '',
+          namespace: fw.metadata?.namespace ?? '',
+          generation: fw.metadata?.generation,
+          mode,
+          previous: fw.status,
+          target: {
+            kind: fw.spec.targetRef.kind,
+            name: fw.spec.targetRef.name,
+            replicas: target.spec?.replicas ?? 1,
+            rolloutDone: rolloutComplete(target),
+            applied: target.spec?.template?.spec?.affinity?.nodeAffinity,
+            record: readTargetRecord(target.metadata?.annotations),
+            owners: otherAffinityOwners(target.metadata?.managedFields),
+            westwardOwns: westwardOwnsAffinity(target.metadata?.managedFields),
+          },
+          claimedByOther,
+          plan: { entry: planEntry, eligible: terms, excludedByOwnRules: facts?.excludedByOwnRules ?? [], heldForData: facts?.heldForData ?? [] },
+          observed,
+          hubsWithRoom: new Set(Object.keys(planEntry.replicasByHub)),
+          settleAllowed: true,
+          refused: undefined,
+        });
+        const affinity = decision.write?.kind === 'apply' ? decision.write.affinity : undefined;
         const freshness: FreshnessOfHubs = { stale: [], total: eligibleHubs.length };
         for (const h of eligibleHubs) {
           const source = w.forecasts.get(h)?.source ?? 'DeclaredGrid';
           if (source !== 'Live') freshness.stale.push({ hub: h, source });
         }
-        const hub = entry.hub ?? fw.status?.hub ?? null;
-        const lastMove = entry.hub !== null && fw.status?.hub !== undefined && entry.hub !== fw.status.hub
-          ? { time: now.toISOString(), from: fw.status.hub, to: entry.hub, reason: entry.reason }
-          : fw.status?.lastMove;
+        const hub = mode === 'Shadow' ? planEntry.hub : (decision.record?.hub ?? null);
+        const lastMove = mode === 'Shadow'
+          ? undefined
+          : decision.moved && decision.record
+            ? { time: decision.record.at, from: decision.moved.from, to: decision.moved.to, reason: decision.moved.reason }
+            : fw.status?.lastMove;
         const nearest = eligibleHubs[0];
         const accrual = accrueAvoidedEmissions({
           previous: fw.status?.avoidedEmissions,
           now,
           stepMs: 15 * 60_000,
-          replicas: Object.values(entry.replicasByHub).reduce((a, b) => a + b, 0),
+          replicas: Object.values(observed.readyByHub).reduce((a, b) => a + b, 0),
           powerPerReplicaW: fw.spec.powerPerReplicaW,
           actual: hub === null ? undefined : gathered.hubNow.get(hub),
           nearest: nearest === undefined ? undefined : gathered.hubNow.get(nearest),
@@ -132,14 +173,17 @@ const stages: { name: string; run: (pass: Pass) => void }[] = [
           generation: fw.metadata?.generation,
           previous: fw.status,
           now,
-          mode: fw.spec.placement?.mode === 'Shadow' ? 'Shadow' : 'Enforce',
-          entry,
+          entry: planEntry,
           eligibleHubs,
           hub,
           lastMove,
+          placed: decision.placed,
+          reason: decision.reason,
+          observed: observed.readyByHub,
           avoided: accrual.record,
           freshness,
         });
+        expect(decision.reason.trim()).not.toBe('');
         pass.workloadResults.push({ fw, status, affinity });
       }
     },

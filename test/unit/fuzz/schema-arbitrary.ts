@@ -40,6 +40,16 @@ export function dnsLabel(maxLength = 63, vocabulary: readonly string[] = []): fc
   return pool.length === 0 ? generated : fc.oneof({ arbitrary: fc.constantFrom(...pool), weight: 3 }, { arbitrary: generated, weight: 1 });
 }
 
+/** A label name or value: letters, digits, '-', '_', '.', starting and ending alphanumeric. */
+function labelName(vocabulary: readonly string[]): fc.Arbitrary<string> {
+  const alnum = lower + lower.toUpperCase() + digit;
+  const generated = fc
+    .tuple(fromChars(alnum, 1, 1), fromChars(alnum + '-_.', 0, 18), fromChars(alnum, 0, 1))
+    .map(([a, b, c]) => (c === '' ? a : `${a}${b}${c}`));
+  const pool = vocabulary.filter((v) => /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])$/.test(v));
+  return pool.length === 0 ? generated : fc.oneof({ arbitrary: fc.constantFrom(...pool), weight: 3 }, { arbitrary: generated, weight: 1 });
+}
+
 function dnsSubdomain(vocabulary: readonly string[]): fc.Arbitrary<string> {
   return fc.array(dnsLabel(20, vocabulary), { minLength: 1, maxLength: 3 }).map((labels) => labels.join('.'));
 }
@@ -67,6 +77,10 @@ function patternArbitrary(pattern: string, vocabulary: readonly string[]): fc.Ar
       return conditionReason;
     case '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$':
       return fc.oneof(fc.constantFrom('Ready', 'Placed', 'TargetFound', 'ForecastFresh'), conditionReason.filter((r) => /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(r)));
+    case '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$':
+      return fc.oneof({ arbitrary: labelName(vocabulary), weight: 4 }, { arbitrary: fc.constant(''), weight: 1 });
+    case '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$':
+      return fc.tuple(fc.option(dnsSubdomain(vocabulary), { nil: undefined }), labelName(vocabulary)).map(([prefix, name]) => (prefix === undefined ? name : `${prefix}/${name}`));
     default:
       throw new Error(`no generator for the pattern ${pattern}: add one to patternArbitrary`);
   }
