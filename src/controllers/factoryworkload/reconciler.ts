@@ -290,7 +290,7 @@ export function createFactoryWorkloadReconciler(
     const eligibleHubs = facts?.eligible ?? [];
     const replicas = Object.values(observed.readyByHub).reduce((a, b) => a + b, 0);
     const accrual = accrueAvoidedEmissions({
-      previous: previous?.avoidedEmissions as Parameters<typeof accrueAvoidedEmissions>[0]['previous'],
+      previous: previous?.avoidedEmissions,
       now,
       stepMs: options.accountingStepMs,
       replicas,
