@@ -21,15 +21,19 @@ function positiveInt(value: string): number {
   return n;
 }
 
+// Where the operator's pod runs (downward API); its own Secrets live here.
+const ownNamespace = process.env.POD_NAMESPACE ?? 'westward-system';
+
 const program = new Command('westward-operator')
   .description('Places FactoryWorkloads in the greenest eligible Hub')
   .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, else in-cluster config)')
   .option('--metrics-bind-address <host:port>', 'where /metrics is served', ':8080')
   .option('--health-probe-bind-address <host:port>', 'where /healthz and /readyz are served', ':8081')
   .option('--leader-elect', 'elect a leader on a Lease so only one replica acts', false)
-  .option('--leader-election-namespace <ns>', 'namespace of the Lease', process.env.POD_NAMESPACE ?? 'westward-system')
+  .option('--leader-election-namespace <ns>', 'namespace of the Lease', ownNamespace)
   .option('--leader-election-id <name>', 'name of the Lease', 'westward-operator')
   .option('--namespace <ns...>', 'only FactoryWorkloads in these namespaces (default: all)')
+  .option('--credentials-namespace <ns...>', 'the only namespaces Hub credentials Secrets are read from', [ownNamespace])
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
   .option('--max-concurrent-moves <n>', 'rollouts Westward may run at once in total', positiveInt, 2)
   .option('--max-concurrent-moves-per-hub <n>', 'rollouts Westward may run at once into or out of one hub', positiveInt, 1)
@@ -45,6 +49,7 @@ const flags = program.opts<{
   leaderElectionNamespace: string;
   leaderElectionId: string;
   namespace?: string[];
+  credentialsNamespace: string[];
   logLevel: string;
   maxConcurrentMoves: number;
   maxConcurrentMovesPerHub: number;
@@ -64,6 +69,7 @@ const operator = await runOperator({
   health: hostPort(flags.healthProbeBindAddress),
   leaderElection: { enabled: flags.leaderElect, namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId },
   namespaces: flags.namespace ?? [],
+  credentialsNamespaces: flags.credentialsNamespace,
   limits: { maxConcurrentMoves: flags.maxConcurrentMoves, maxConcurrentMovesPerHub: flags.maxConcurrentMovesPerHub },
   planIntervalMs: parseDuration(flags.planInterval),
   accountingStepMs: parseDuration(flags.accountingStep),

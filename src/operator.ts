@@ -40,6 +40,8 @@ export interface OperatorOptions {
   health: { host: string; port: number };
   leaderElection: { enabled: boolean; namespace: string; name: string };
   namespaces: string[];
+  /** the namespaces credentials Secrets may be read from; not empty */
+  credentialsNamespaces: string[];
   limits: PlannerLimits;
   planIntervalMs: number;
   accountingStepMs: number;
@@ -123,6 +125,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
 
   const forecasts = new HubForecasts({
     kubeConfig: kc,
+    credentialsNamespaces: options.credentialsNamespaces,
     fetch: options.fetchForecasts ?? createForecastSource(),
     now: () => clock.now(),
     logger: logger.child({ controller: 'hub.forecast' }),

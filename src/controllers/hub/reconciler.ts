@@ -69,6 +69,7 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
       capacity,
       effective,
       lastError: forecasts.lastError(name),
+      credentialsRefusal: forecasts.credentialsRefusal(name),
       current,
       now,
     });
