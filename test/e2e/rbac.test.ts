@@ -20,8 +20,8 @@ interface Check {
   /** resource.group as kubectl spells it, e.g. deployments.apps */
   resource: string;
   subresource?: string;
-  /** 'factory' (a workload namespace), 'operator' (westward-system) or 'cluster'. */
-  scope: 'factory' | 'operator' | 'cluster';
+  /** 'factory' (a workload namespace), 'operator' (westward-system), 'cluster' or 'all' (every namespace at once). */
+  scope: 'factory' | 'operator' | 'cluster' | 'all';
 }
 
 async function canI(check: Check): Promise<boolean> {
@@ -29,6 +29,7 @@ async function canI(check: Check): Promise<boolean> {
   if (check.subresource !== undefined) args.push(`--subresource=${check.subresource}`);
   if (check.scope === 'factory') args.push('-n', factoryNamespace);
   if (check.scope === 'operator') args.push('-n', operatorNamespace);
+  if (check.scope === 'all') args.push('--all-namespaces');
   const result = await kubectl(args);
   const answer = result.stdout.trim();
   // can-i exits 0 with "yes" and 1 with "no"; anything else is a broken question, not a "no".
@@ -56,7 +57,6 @@ const allowed: Check[] = [
   ...checks('factory', 'statefulsets.apps', ['get', 'list', 'watch', 'patch']),
   ...checks('cluster', 'nodes', ['get', 'list', 'watch']),
   ...checks('factory', 'pods', ['get', 'list', 'watch']),
-  ...checks('factory', 'secrets', ['get']),
   ...checks('operator', 'secrets', ['get']),
   ...checks('factory', 'events.events.k8s.io', ['create', 'patch']),
   ...checks('factory', 'events', ['create', 'patch']),
@@ -67,7 +67,9 @@ const denied: Check[] = [
   ...checks('factory', 'deployments.apps', ['create', 'update', 'delete', 'deletecollection']),
   ...checks('factory', 'statefulsets.apps', ['create', 'delete']),
   ...checks('factory', 'deployments.apps', ['update', 'patch'], 'scale'),
-  ...checks('factory', 'secrets', ['list', 'watch', 'create', 'update', 'patch', 'delete']),
+  ...checks('factory', 'secrets', ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']),
+  ...checks('operator', 'secrets', ['list', 'watch', 'update', 'delete']),
+  ...checks('all', 'secrets', ['get', 'list']),
   ...checks('factory', 'pods', ['create', 'delete', 'patch']),
   ...checks('factory', 'pods', ['create'], 'exec'),
   ...checks('cluster', 'nodes', ['patch', 'update', 'delete']),

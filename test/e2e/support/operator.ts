@@ -18,6 +18,8 @@ export interface OperatorProcess {
 
 export interface OperatorFlags {
   namespaces?: string[];
+  /** where Hub credentials Secrets may be read (default: the operator's own namespace) */
+  credentialsNamespaces?: string[];
   leaderElect?: { namespace: string; id: string };
   extra?: string[];
 }
@@ -31,6 +33,7 @@ export async function startOperator(flags: OperatorFlags = {}): Promise<Operator
     '--plan-interval', '2s',
     '--log-level', 'debug',
     ...(flags.namespaces?.length ? ['--namespace', ...flags.namespaces] : []),
+    ...(flags.credentialsNamespaces?.length ? ['--credentials-namespace', ...flags.credentialsNamespaces] : []),
     ...(flags.leaderElect
       ? ['--leader-elect', '--leader-election-namespace', flags.leaderElect.namespace, '--leader-election-id', flags.leaderElect.id]
       : []),

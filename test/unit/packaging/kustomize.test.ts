@@ -68,6 +68,8 @@ describe('config/default', () => {
         'Namespace',
         'PodDisruptionBudget',
         'Role',
+        'Role',
+        'RoleBinding',
         'RoleBinding',
         'Service',
         'ServiceAccount',
@@ -87,15 +89,17 @@ describe('config/default', () => {
     const sa = only(all, 'ServiceAccount').metadata.name;
     const deployment = only(all, 'Deployment').spec as DeploymentSpec;
     expect(deployment.template.spec.serviceAccountName).toBe(sa);
-    const clusterRole = only(all, 'ClusterRole').metadata.name;
-    const role = only(all, 'Role').metadata.name;
-    for (const [bindingKind, roleKind, roleName] of [
-      ['ClusterRoleBinding', 'ClusterRole', clusterRole],
-      ['RoleBinding', 'Role', role],
-    ] as const) {
-      const binding = only(all, bindingKind) as KubeObject & { roleRef: { kind: string; name: string }; subjects: Subject[] };
-      expect(binding.roleRef).toMatchObject({ kind: roleKind, name: roleName });
-      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa, namespace }]);
+    const roles = [only(all, 'ClusterRole'), ...all.filter((o) => o.kind === 'Role')];
+    const bindings = all.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') as (KubeObject & {
+      roleRef: { kind: string; name: string };
+      subjects: Subject[];
+    })[];
+    expect(bindings).toHaveLength(roles.length);
+    for (const role of roles) {
+      const binding = bindings.find((b) => b.roleRef.kind === role.kind && b.roleRef.name === role.metadata.name);
+      expect(binding, `a binding of ${role.kind}/${role.metadata.name}`).toBeDefined();
+      expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name: sa, namespace }]);
+      if (role.kind === 'Role') expect(binding?.metadata.namespace).toBe(role.metadata.namespace);
     }
   });
 
@@ -198,7 +202,9 @@ describe('config/prometheus', () => {
 
 describe('config/rbac', () => {
   const clusterRules = (only(rbac, 'ClusterRole') as KubeObject & { rules: PolicyRule[] }).rules;
-  const leaseRules = (only(rbac, 'Role') as KubeObject & { rules: PolicyRule[] }).rules;
+  const role = (name: string) => rbac.find((o) => o.kind === 'Role' && o.metadata.name === name) as KubeObject & { rules: PolicyRule[] };
+  const leaseRules = role('westward-leader-election').rules;
+  const credentialsRules = role('westward-credentials').rules;
 
   // What the operator needs, from its design: [group, resource, verbs].
   const needed: [string, string, string[]][] = [
@@ -211,7 +217,6 @@ describe('config/rbac', () => {
     ['apps', 'statefulsets', ['get', 'list', 'watch', 'patch']],
     ['', 'nodes', ['get', 'list', 'watch']],
     ['', 'pods', ['get', 'list', 'watch']],
-    ['', 'secrets', ['get']],
     ['events.k8s.io', 'events', ['create', 'patch']],
     ['', 'events', ['create', 'patch']],
   ];
@@ -220,6 +225,7 @@ describe('config/rbac', () => {
     ['apps', 'deployments', 'delete'],
     ['apps', 'deployments', 'update'],
     ['apps', 'statefulsets', 'delete'],
+    ['', 'secrets', 'get'],
     ['', 'secrets', 'list'],
     ['', 'secrets', 'watch'],
     ['', 'secrets', 'update'],
@@ -240,19 +246,19 @@ describe('config/rbac', () => {
     expect(allows(clusterRules, group, resource, verb)).toBe(false);
   });
 
-  it('keeps secrets as rule 8, which the narrowing patch in docs/install.md removes', () => {
-    expect(clusterRules[8]).toEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
-    expect(clusterRules).toHaveLength(9);
-    expect(readText('docs/install.md')).toContain('path: /rules/8/resources/0');
+  it('reads secrets only in its own namespace, by name', () => {
+    expect(role('westward-credentials').metadata.namespace).toBe(namespace);
+    expect(credentialsRules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    for (const verb of ['list', 'watch', 'update', 'create', 'delete']) expect(allows(credentialsRules, '', 'secrets', verb), verb).toBe(false);
   });
 
   it('uses no wildcards', () => {
-    for (const r of [...clusterRules, ...leaseRules]) for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(v).not.toBe('*');
+    for (const r of [...clusterRules, ...leaseRules, ...credentialsRules]) for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(v).not.toBe('*');
   });
 
   it('gives leases only in its own namespace, and never delete', () => {
     for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch']) expect(allows(leaseRules, 'coordination.k8s.io', 'leases', verb), verb).toBe(true);
     expect(allows(leaseRules, 'coordination.k8s.io', 'leases', 'delete')).toBe(false);
-    expect(only(rbac, 'Role').metadata.namespace).toBe(namespace);
+    expect(role('westward-leader-election').metadata.namespace).toBe(namespace);
   });
 });
