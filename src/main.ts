@@ -28,6 +28,7 @@ const program = new Command('westward-operator')
   .description('Places FactoryWorkloads in the greenest eligible Hub')
   .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, else in-cluster config)')
   .option('--metrics-bind-address <host:port>', 'where /metrics is served', ':8080')
+  .option('--metrics-secure', 'serve /metrics over HTTPS, only to tokens allowed to get /metrics (TokenReview, SubjectAccessReview)', false)
   .option('--health-probe-bind-address <host:port>', 'where /healthz and /readyz are served', ':8081')
   .option('--leader-elect', 'elect a leader on a Lease so only one replica acts', false)
   .option('--leader-election-namespace <ns>', 'namespace of the Lease', ownNamespace)
@@ -44,6 +45,7 @@ program.parse(process.argv);
 const flags = program.opts<{
   kubeconfig?: string;
   metricsBindAddress: string;
+  metricsSecure: boolean;
   healthProbeBindAddress: string;
   leaderElect: boolean;
   leaderElectionNamespace: string;
@@ -66,6 +68,7 @@ const operator = await runOperator({
   kubeConfig,
   logger,
   metrics: hostPort(flags.metricsBindAddress),
+  metricsSecure: flags.metricsSecure,
   health: hostPort(flags.healthProbeBindAddress),
   leaderElection: { enabled: flags.leaderElect, namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId },
   namespaces: flags.namespace ?? [],

@@ -23,7 +23,9 @@ import { createPlanningReconciler, inScope, PlacementState, planKey } from './co
 import { createForecastSource, type FetchForecasts } from './forecast/source.ts';
 import type { Pod } from './model/kube.ts';
 import { selectorMatches } from './model/label-selector.ts';
+import { kubernetesAccessReviews, metricsAuthorizer } from './observability/metrics-auth.ts';
 import { createRegistry } from './observability/metrics.ts';
+import { selfSignedCertificate } from './observability/self-signed.ts';
 import { startObservabilityServer, type ObservabilityServer } from './observability/server.ts';
 import { createPlannerWorker } from './placement/worker.ts';
 import type { PlannerLimits } from './placement/types.ts';
@@ -37,6 +39,8 @@ export interface OperatorOptions {
   kubeConfig: KubeConfig;
   logger: Logger;
   metrics: { host: string; port: number };
+  /** serve /metrics over HTTPS (a self-signed certificate) to tokens the API server allows to get it */
+  metricsSecure?: boolean;
   health: { host: string; port: number };
   leaderElection: { enabled: boolean; namespace: string; name: string };
   namespaces: string[];
@@ -221,9 +225,21 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   }
 
   const synced = (): boolean => (Object.values(informers) as Informer[]).every((i) => i.hasSynced());
-  const metricsServer: ObservabilityServer = await startObservabilityServer({ registry, host: options.metrics.host, port: options.metrics.port });
+  const secure = options.metricsSecure === true;
+  const metricsServer: ObservabilityServer = await startObservabilityServer({
+    registry,
+    host: options.metrics.host,
+    port: options.metrics.port,
+    ...(secure
+      ? {
+          tls: selfSignedCertificate([hostname(), 'localhost'], new Date(clock.now())),
+          authorizeMetrics: metricsAuthorizer({ reviews: kubernetesAccessReviews(kc), now: () => clock.now() }),
+        }
+      : {}),
+  });
+  // Kubelet probes speak plain HTTP without a token: health never shares a secure server.
   const healthServer: ObservabilityServer =
-    options.health.port === options.metrics.port && options.health.host === options.metrics.host
+    !secure && options.health.port === options.metrics.port && options.health.host === options.metrics.host
       ? metricsServer
       : await startObservabilityServer({ registry, host: options.health.host, port: options.health.port });
   healthServer.addReadinessCheck('informers-synced', synced);
