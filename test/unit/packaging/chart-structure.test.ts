@@ -200,8 +200,9 @@ describe('chart Deployment', () => {
     const kustomizeFlags = flagNames(readText('config/manager/manager.yaml'));
     expect(kustomizeFlags.size).toBeGreaterThanOrEqual(7);
     // --namespace and --credentials-namespace come from watchNamespaces and credentialsNamespaces,
-    // empty by default and so absent from config/manager (the operator's defaults apply).
-    expect([...chartFlags].sort()).toEqual([...kustomizeFlags, '--namespace', '--credentials-namespace'].sort());
+    // empty by default and so absent from config/manager (the operator's defaults apply);
+    // --metrics-secure is config/metrics-auth's, off by default.
+    expect([...chartFlags].sort()).toEqual([...kustomizeFlags, '--namespace', '--credentials-namespace', '--metrics-secure'].sort());
   });
 });
 

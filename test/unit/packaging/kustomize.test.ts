@@ -1,24 +1,11 @@
 // The kustomize bases, built by the kustomize inside kubectl (offline), and the operator's RBAC
 // checked against the permissions the operator's controllers need, and nothing more.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { allows, parseObjects, readText, repoRoot, type KubeObject, type PolicyRule } from './repo.ts';
-
-function kustomize(dir: string): KubeObject[] {
-  let out: string;
-  try {
-    out = execFileSync('kubectl', ['kustomize', dir], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new Error(`kubectl kustomize ${dir} failed; these tests need kubectl (with its built-in kustomize) on PATH: ${detail}`, {
-      cause: error,
-    });
-  }
-  return parseObjects(out);
-}
+import { allows, kustomize, readText, repoRoot, type KubeObject, type PolicyRule } from './repo.ts';
 
 function only(objects: KubeObject[], kind: string): KubeObject {
   const found = objects.filter((o) => o.kind === kind);
@@ -66,6 +53,7 @@ describe('config/default', () => {
         'CustomResourceDefinition',
         'Deployment',
         'Namespace',
+        'NetworkPolicy',
         'PodDisruptionBudget',
         'Role',
         'Role',
