@@ -51,6 +51,8 @@ export interface MetricsAuthOptions {
   now: () => number;
   /** how long an answer is reused for the same token; default 60 s */
   ttlMs?: number;
+  /** the same for a refusal, shorter so a newly granted right takes effect soon; default 10 s */
+  deniedTtlMs?: number;
   /** tokens remembered at most; default 256 */
   maxEntries?: number;
 }
@@ -61,6 +63,7 @@ export interface MetricsAuthOptions {
  */
 export function metricsAuthorizer(options: MetricsAuthOptions): (authorization: string | undefined, path: string) => Promise<AccessDecision> {
   const ttlMs = options.ttlMs ?? 60_000;
+  const deniedTtlMs = Math.min(ttlMs, options.deniedTtlMs ?? 10_000);
   const maxEntries = options.maxEntries ?? 256;
   const answers = new Map<string, { decision: AccessDecision; until: number }>();
   return async (authorization, path) => {
@@ -78,7 +81,7 @@ export function metricsAuthorizer(options: MetricsAuthOptions): (authorization: 
       return 503;
     }
     answers.delete(key);
-    answers.set(key, { decision, until: now + ttlMs });
+    answers.set(key, { decision, until: now + (decision === 200 ? ttlMs : deniedTtlMs) });
     // Oldest first in insertion order.
     for (const old of answers.keys()) {
       if (answers.size <= maxEntries) break;

@@ -1,14 +1,23 @@
-// The operator as a confused deputy, tried on the real control plane: a Hub author points a Hub
-// at a server of their own and at a Secret in a namespace they cannot read. The operator must say
-// why in the Hub's status and send that server nothing.
+// Security on the real control plane. The operator as a confused deputy: a Hub author points a
+// Hub at a server of their own and at a Secret in a namespace they cannot read; the operator must
+// say why in the Hub's status and send that server nothing. Then the operator under its own
+// shipped RBAC: /metrics behind TokenReview and SubjectAccessReview, and a Secret the API server
+// refuses (403) that leaves the forecast as it was.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
+import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import path from 'node:path';
+import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type V1RoleBinding } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import type { Hub } from '../../src/api/index.ts';
-import { eventually, kubeConfig } from './support/kube.ts';
+import { startForecastServer, type ForecastServer } from './support/forecast-server.ts';
+import { eventually, kubeConfig, kubeconfigPath, kubectl, kubectlOk } from './support/kube.ts';
 import { startOperator, type OperatorProcess } from './support/operator.ts';
 import { applyCrds, getHub } from './support/scenario.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
 
 const api = { group: 'westward.io', version: 'v1alpha1' };
 const suffix = Math.random().toString(16).slice(2, 8);
@@ -121,5 +130,150 @@ describe('credentials without a confused deputy', () => {
   it('does not put the Secret value in logs or the Hub', async () => {
     expect(operator?.logs().join('\n')).not.toContain(victimValue);
     expect(JSON.stringify(await getHub(thiefHub))).not.toContain(victimValue);
+  });
+});
+
+/** A kubeconfig that authenticates as a service account with a fresh token. */
+async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
+  const token = (await kubectlOk(['create', 'token', name, '-n', namespace, '--duration=1h'])).trim();
+  const admin = parse(readFileSync(kubeconfigPath(), 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
+  const cluster = { ...admin.clusters[0]?.cluster };
+  const ca = cluster['certificate-authority'];
+  if (ca !== undefined) cluster['certificate-authority'] = path.resolve(path.dirname(kubeconfigPath()), ca);
+  const file = path.join(path.dirname(kubeconfigPath()), `${namespace}-${name}-${suffix}.kubeconfig`);
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'local', cluster }],
+      users: [{ name, user: { token } }],
+      contexts: [{ name, context: { cluster: 'local', user: name } }],
+      'current-context': name,
+    }),
+  );
+  return file;
+}
+
+function scrape(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    // The certificate is self-signed at the operator's start: encryption, not identity.
+    const req = request(`${url}/metrics`, { rejectUnauthorized: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the operator under its own RBAC', () => {
+  const operatorNamespace = 'westward-system';
+  const credsNamespace = `creds-${suffix}`;
+  const monitoring = `monitoring-${suffix}`;
+  const liveHub = `live-${suffix}`;
+  const readerBinding = `westward-metrics-reader-${suffix}`;
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  let provider: ForecastServer;
+  let secured: OperatorProcess | undefined;
+  let scraperToken = '';
+  let strangerToken = '';
+
+  beforeAll(async () => {
+    await applyCrds();
+    if ((await kubectl(['get', 'namespace', operatorNamespace])).code !== 0) await kubectlOk(['create', 'namespace', operatorNamespace]);
+    // Exactly what an installer applies: config/rbac and config/metrics-auth's roles.
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', path.join(root, 'config/rbac')]);
+    for (const f of ['auth_role.yaml', 'auth_role_binding.yaml', 'reader_role.yaml']) {
+      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(root, 'config/metrics-auth', f)]);
+    }
+    // The shipped credentials Role, in a credentials namespace of this test's own.
+    await core.createNamespace({ body: { metadata: { name: credsNamespace } } });
+    const shipped = (file: string): { metadata: { namespace?: string } } => {
+      const object = parse(readFileSync(path.join(root, 'config/rbac', file), 'utf8')) as { metadata: { namespace?: string } };
+      object.metadata.namespace = credsNamespace;
+      return object;
+    };
+    await rbac.createNamespacedRole({ namespace: credsNamespace, body: shipped('credentials_role.yaml') });
+    await rbac.createNamespacedRoleBinding({ namespace: credsNamespace, body: shipped('credentials_role_binding.yaml') as V1RoleBinding });
+
+    provider = await startForecastServer(`em-${suffix}`);
+    provider.set(liveHub, { renewableShare: 0.7, carbonIntensity: 120 });
+    await core.createNamespacedSecret({ namespace: credsNamespace, body: { metadata: { name: 'em' }, stringData: { token: provider.token } } });
+    await custom.createClusterCustomObject({ ...api, plural: 'hubs', body: hub(liveHub, provider.url, { namespace: credsNamespace, name: 'em', key: 'token' }) });
+
+    await core.createNamespace({ body: { metadata: { name: monitoring } } });
+    for (const sa of ['scraper', 'stranger']) await core.createNamespacedServiceAccount({ namespace: monitoring, body: { metadata: { name: sa } } });
+    await kubectlOk(['create', 'clusterrolebinding', readerBinding, '--clusterrole=westward-metrics-reader', `--serviceaccount=${monitoring}:scraper`]);
+    scraperToken = (await kubectlOk(['create', 'token', 'scraper', '-n', monitoring])).trim();
+    strangerToken = (await kubectlOk(['create', 'token', 'stranger', '-n', monitoring])).trim();
+    // The authorizer reads RBAC from its own informers: wait until the bindings are in force.
+    await eventually('the RBAC to take effect', async () => {
+      const checks = [
+        ['get', '/metrics', `--as=system:serviceaccount:${monitoring}:scraper`],
+        ['create', 'tokenreviews.authentication.k8s.io', '--as=system:serviceaccount:westward-system:westward'],
+        ['get', 'secrets', '-n', credsNamespace, '--as=system:serviceaccount:westward-system:westward'],
+      ];
+      for (const c of checks) if ((await kubectl(['auth', 'can-i', ...c])).stdout.trim() !== 'yes') return undefined;
+      return true;
+    });
+
+    secured = await startOperator({
+      kubeconfig: await serviceAccountKubeconfig(operatorNamespace, 'westward'),
+      namespaces: [credsNamespace],
+      credentialsNamespaces: [credsNamespace],
+      extra: ['--metrics-secure'],
+    });
+  });
+
+  afterAll(async () => {
+    await secured?.stop();
+    await custom.deleteClusterCustomObject({ ...api, plural: 'hubs', name: liveHub }).catch(() => undefined);
+    await kubectl(['delete', 'clusterrolebinding', readerBinding, '--ignore-not-found']);
+    for (const name of [credsNamespace, monitoring]) await core.deleteNamespace({ name }).catch(() => undefined);
+    await provider.close();
+  });
+
+  it('serves /metrics over HTTPS: 401 without a valid token, 403 without the right, 200 with it', async () => {
+    const url = secured?.metricsUrl ?? '';
+    expect(url).toMatch(/^https:\/\//);
+    expect((await scrape(url)).status).toBe(401);
+    expect((await scrape(url, 'not-a-token')).status).toBe(401);
+    const denied = await scrape(url, strangerToken);
+    expect(denied.status).toBe(403);
+    expect(denied.body).not.toContain('westward_');
+    const allowed = await scrape(url, scraperToken);
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toContain('westward_informer_objects');
+  });
+
+  it('keeps a live forecast live when the API server refuses the Secret (403)', async () => {
+    const live = await eventually(`${liveHub} live`, async () => {
+      const status = (await getHub(liveHub)).status;
+      const fresh = status?.conditions?.find((c) => c.type === 'ForecastFresh');
+      return fresh?.reason === 'ForecastLive' && status?.forecast?.fetchedAt !== undefined ? status : undefined;
+    });
+    await rbac.deleteNamespacedRoleBinding({ name: 'westward-credentials', namespace: credsNamespace });
+    const refused = (): string[] =>
+      (secured?.logs() ?? []).filter((l) => l.includes('Credentials Secret not readable') && l.includes(liveHub) && l.includes('"kind":"Forbidden"'));
+    await eventually('two refused Secret reads', () => Promise.resolve(refused().length >= 2 ? true : undefined), { timeoutMs: 90_000 });
+    const served = provider.requests();
+
+    const after = (await getHub(liveHub)).status;
+    const fresh = after?.conditions?.find((c) => c.type === 'ForecastFresh');
+    expect(fresh?.status).toBe('True');
+    expect(fresh?.reason).toBe('ForecastLive');
+    expect(after?.forecast?.source).toBe('Live');
+    // The forecast is one fetched while the Secret was readable, not a newer one.
+    expect(Date.parse(after?.forecast?.fetchedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(live.forecast?.fetchedAt ?? ''));
+    expect(secured?.logs().filter((l) => l.includes('Forecast fetch failed') && l.includes(liveHub))).toEqual([]);
+    const metrics = (await scrape(secured?.metricsUrl ?? '', scraperToken)).body;
+    expect(metrics).toMatch(new RegExp(`westward_forecast_credentials_read_failures_total\\{hub="${liveHub}",kind="Forbidden"\\} [1-9]`));
+    expect(metrics).not.toMatch(new RegExp(`westward_forecast_fetches_total\\{hub="${liveHub}",provider="ElectricityMaps",result="Config"\\}`));
+    // Nothing was asked of the provider without credentials.
+    expect(provider.requests()).toBe(served);
   });
 });

@@ -17,6 +17,8 @@ export interface OperatorProcess {
 }
 
 export interface OperatorFlags {
+  /** default: the cluster administrator's kubeconfig */
+  kubeconfig?: string;
   namespaces?: string[];
   /** where Hub credentials Secrets may be read (default: the operator's own namespace) */
   credentialsNamespaces?: string[];
@@ -27,7 +29,7 @@ export interface OperatorFlags {
 export async function startOperator(flags: OperatorFlags = {}): Promise<OperatorProcess> {
   const args = [
     path.join(root, 'src/main.ts'),
-    '--kubeconfig', kubeconfigPath(),
+    '--kubeconfig', flags.kubeconfig ?? kubeconfigPath(),
     '--metrics-bind-address', '127.0.0.1:0',
     '--health-probe-bind-address', '127.0.0.1:0',
     '--plan-interval', '2s',

@@ -53,6 +53,19 @@ describe('metricsAuthorizer', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it('asks again sooner after a refusal', async () => {
+    let now = 0;
+    const calls: string[] = [];
+    const decide = metricsAuthorizer({ reviews: reviews(users, calls), now: () => now, ttlMs: 1000, deniedTtlMs: 100 });
+    expect(await decide('Bearer weak', '/metrics')).toBe(403);
+    now = 99;
+    await decide('Bearer weak', '/metrics');
+    expect(calls).toHaveLength(2);
+    now = 100;
+    await decide('Bearer weak', '/metrics');
+    expect(calls).toHaveLength(4);
+  });
+
   it('remembers at most maxEntries tokens', async () => {
     const calls: string[] = [];
     const decide = metricsAuthorizer({ reviews: reviews(users, calls), now: () => 0, maxEntries: 1 });
