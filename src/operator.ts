@@ -19,7 +19,7 @@ import type { OperatorContext, Informers } from './controllers/context.ts';
 import { createFactoryWorkloadReconciler } from './controllers/factoryworkload/reconciler.ts';
 import { HubForecasts } from './controllers/hub/forecasts.ts';
 import { createHubReconciler } from './controllers/hub/reconciler.ts';
-import { createPlanningReconciler, inScope, PlacementState, planKey } from './controllers/placement/planning.ts';
+import { createPlanningReconciler, excludedUnlessNamed, inScope, PlacementState, planKey } from './controllers/placement/planning.ts';
 import { createForecastSource, type FetchForecasts } from './forecast/source.ts';
 import type { Pod } from './model/kube.ts';
 import { selectorMatches } from './model/label-selector.ts';
@@ -32,7 +32,8 @@ import type { PlannerLimits } from './placement/types.ts';
 import { systemClock, type Clock } from './runtime/clock.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
-import { Informer, type KubeObject } from './runtime/informer.ts';
+import { Informer, resourcePath, type InformerCache, type KubeObject } from './runtime/informer.ts';
+import { MultiNamespaceInformer } from './runtime/multi-namespace-informer.ts';
 import { kubernetesLeaseStore, LeaderElector } from './runtime/leader.ts';
 
 export interface OperatorOptions {
@@ -88,19 +89,33 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
   const common = { kubeConfig: kc, logger, registry, clock };
 
+  // With a namespace scope, targets and pods are watched in those namespaces only (the RBAC is
+  // Roles there); without one, cluster-wide, but never targets in kube-system.
+  const scoped = options.namespaces;
+  const workloadInformer = <T extends KubeObject>(
+    name: string,
+    path: (namespace?: string) => string,
+    extra: { transform: (obj: T) => T; fieldSelector?: string },
+    clusterFieldSelector?: string,
+  ): InformerCache<T> => {
+    if (scoped.length === 0) {
+      const fieldSelector = [extra.fieldSelector, clusterFieldSelector].filter((f) => f !== undefined).join(',');
+      return new Informer<T>({ ...common, ...extra, name, path: path(), ...(fieldSelector === '' ? {} : { fieldSelector }) });
+    }
+    return new MultiNamespaceInformer<T>(name, new Map(scoped.map((ns) => [ns, new Informer<T>({ ...common, ...extra, name: `${name}/${ns}`, path: path(ns) })])));
+  };
+  const notExcluded = excludedUnlessNamed.map((ns) => `metadata.namespace!=${ns}`).join(',');
   const informers: Informers = {
     hubs: new Informer<Hub>({ ...common, name: 'hubs', path: `/apis/${group}/${version}/${hubPlural}` }),
     factoryWorkloads: new Informer<FactoryWorkload>({ ...common, name: 'factoryworkloads', path: `/apis/${group}/${version}/${factoryWorkloadPlural}` }),
     nodes: new Informer<V1Node>({ ...common, name: 'nodes', path: '/api/v1/nodes' }),
-    pods: new Informer<Pod & KubeObject>({
-      ...common,
-      name: 'pods',
-      path: '/api/v1/pods',
+    // Cluster-wide, pods of every namespace count against a hub's capacity, kube-system's too.
+    pods: workloadInformer<Pod & KubeObject>('pods', (ns) => resourcePath('', 'v1', 'pods', ns), {
       fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
       transform: slimPod,
     }),
-    deployments: new Informer<V1Deployment>({ ...common, name: 'deployments', path: '/apis/apps/v1/deployments', transform: keepWestwardFields }),
-    statefulSets: new Informer<V1StatefulSet>({ ...common, name: 'statefulsets', path: '/apis/apps/v1/statefulsets', transform: keepWestwardFields }),
+    deployments: workloadInformer<V1Deployment>('deployments', (ns) => resourcePath('apps', 'v1', 'deployments', ns), { transform: keepWestwardFields }, notExcluded),
+    statefulSets: workloadInformer<V1StatefulSet>('statefulsets', (ns) => resourcePath('apps', 'v1', 'statefulsets', ns), { transform: keepWestwardFields }, notExcluded),
   };
   const ctx: OperatorContext = {
     informers,
@@ -224,7 +239,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     startControllers();
   }
 
-  const synced = (): boolean => (Object.values(informers) as Informer[]).every((i) => i.hasSynced());
+  const synced = (): boolean => (Object.values(informers) as InformerCache[]).every((i) => i.hasSynced());
   const secure = options.metricsSecure === true;
   const metricsServer: ObservabilityServer = await startObservabilityServer({
     registry,
@@ -255,7 +270,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       await withinMs(10_000, Promise.all([hubController.stop({ drain: false }), planController.stop({ drain: false }), workloadController.stop({ drain: true })]), () => {
         logger.warn('Controllers did not stop within 10 s; going on with shutdown');
       });
-      await Promise.all((Object.values(informers) as Informer[]).map((i) => i.stop()));
+      await Promise.all((Object.values(informers) as InformerCache[]).map((i) => i.stop()));
       await elector?.stop();
       await worker.close();
       await metricsServer.close();

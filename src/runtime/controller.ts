@@ -11,7 +11,7 @@ import { counter, gauge, histogram } from '../observability/metrics.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { TerminalError, toApiError } from './errors.ts';
-import { objectKey, type Informer, type KubeObject } from './informer.ts';
+import { objectKey, type InformerCache, type KubeObject } from './informer.ts';
 import { runWorkers, WorkQueue } from './workqueue.ts';
 
 export type ReconcileResult = { requeueAfterMs?: number } | undefined;
@@ -100,7 +100,7 @@ export class Controller {
    * Enqueues keys for events of `informer`. Without `map`, the object's own key (it is the
    * primary kind). Deletions are mapped too: the reconciler finds the object gone and cleans up.
    */
-  watch<T extends KubeObject>(informer: Informer<T>, map?: KeyMapper<T>): this {
+  watch<T extends KubeObject>(informer: InformerCache<T>, map?: KeyMapper<T>): this {
     const toKeys = map ?? ((obj: T) => [objectKey(obj)]);
     const enqueue = (obj: T): void => {
       for (const key of toKeys(obj)) this.queue.add(key);
