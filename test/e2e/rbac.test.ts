@@ -1,8 +1,10 @@
-// The operator's RBAC (config/rbac) against a real API server's authorizer: the service account
-// can do what the controllers need and nothing more. Asked through impersonation with
-// `kubectl auth can-i`, as an administrator would.
+// The operator's RBAC against a real API server's authorizer, in both install modes: cluster-wide
+// (config/rbac) and with a namespace scope (config/namespaced). The service account can do what
+// the controllers need and nothing more. Asked through impersonation with `kubectl auth can-i`,
+// as an administrator would.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
 import { createNamespace, eventually, kubectl, kubectlOk } from './support/kube.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -11,8 +13,10 @@ const rbacBase = path.join(root, 'config/rbac');
 const operatorNamespace = 'westward-system';
 const serviceAccount = `system:serviceaccount:${operatorNamespace}:westward`;
 
-/** A namespace the operator does not live in: where the factories' workloads run. */
+/** A namespace the operator does not live in: where the factories' workloads run (the watched one under a scope). */
 let factoryNamespace = '';
+/** Under a namespace scope, a namespace that is not watched. */
+let otherNamespace = '';
 let rbacWasThere = false;
 
 interface Check {
@@ -20,15 +24,17 @@ interface Check {
   /** resource.group as kubectl spells it, e.g. deployments.apps */
   resource: string;
   subresource?: string;
-  /** 'factory' (a workload namespace), 'operator' (westward-system), 'cluster' or 'all' (every namespace at once). */
-  scope: 'factory' | 'operator' | 'cluster' | 'all';
+  /** 'factory' (a workload namespace), 'other' (another one), 'operator' (westward-system), 'kube-system', 'cluster' or 'all' (every namespace at once). */
+  scope: 'factory' | 'other' | 'operator' | 'kube-system' | 'cluster' | 'all';
 }
 
 async function canI(check: Check): Promise<boolean> {
   const args = ['auth', 'can-i', check.verb, check.resource, `--as=${serviceAccount}`];
   if (check.subresource !== undefined) args.push(`--subresource=${check.subresource}`);
   if (check.scope === 'factory') args.push('-n', factoryNamespace);
+  if (check.scope === 'other') args.push('-n', otherNamespace);
   if (check.scope === 'operator') args.push('-n', operatorNamespace);
+  if (check.scope === 'kube-system') args.push('-n', 'kube-system');
   if (check.scope === 'all') args.push('--all-namespaces');
   const result = await kubectl(args);
   const answer = result.stdout.trim();
@@ -84,6 +90,42 @@ const denied: Check[] = [
   ...checks('cluster', 'customresourcedefinitions.apiextensions.k8s.io', ['update']),
 ];
 
+/** Rights that do not depend on the mode. */
+const allowedInBoth: Check[] = allowed.filter((c) => !['deployments.apps', 'statefulsets.apps', 'pods'].includes(c.resource));
+
+/** Under a namespace scope: targets and pods in the watched namespace, nowhere else. */
+const allowedScoped: Check[] = [
+  ...allowedInBoth,
+  ...checks('factory', 'deployments.apps', ['get', 'list', 'watch', 'patch']),
+  ...checks('factory', 'statefulsets.apps', ['get', 'list', 'watch', 'patch']),
+  ...checks('factory', 'pods', ['get', 'list', 'watch']),
+];
+const deniedScoped: Check[] = [
+  ...denied,
+  ...checks('other', 'deployments.apps', ['get', 'list', 'watch', 'patch']),
+  ...checks('other', 'statefulsets.apps', ['get', 'list', 'watch', 'patch']),
+  ...checks('other', 'pods', ['get', 'list', 'watch']),
+  ...checks('kube-system', 'deployments.apps', ['get', 'patch']),
+  ...checks('kube-system', 'statefulsets.apps', ['patch']),
+  ...checks('all', 'deployments.apps', ['list', 'watch']),
+  ...checks('all', 'statefulsets.apps', ['list']),
+  ...checks('all', 'pods', ['list', 'watch']),
+];
+
+/** config/namespaced rendered, its RBAC retargeted from the placeholder namespace to this test's. */
+async function namespacedRbac(): Promise<string> {
+  const rendered = await kubectlOk(['kustomize', path.join(root, 'config/namespaced')]);
+  const kinds = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+  return parseAllDocuments(rendered)
+    .map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } })
+    .filter((o) => kinds.has(o.kind))
+    .map((o) => {
+      if (o.metadata.namespace === 'factory') o.metadata.namespace = factoryNamespace;
+      return stringify(o);
+    })
+    .join('---\n');
+}
+
 describe('operator RBAC on a real API server', () => {
   beforeAll(async () => {
     // A westward-system left terminating by an earlier run takes no new objects: wait it out.
@@ -97,20 +139,15 @@ describe('operator RBAC on a real API server', () => {
     rbacWasThere = (await kubectl(['get', 'clusterrole', 'westward-manager'])).code === 0;
     // The CRDs make hubs and factoryworkloads real resources for discovery.
     await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', crdBase]);
-    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', rbacBase]);
     factoryNamespace = await createNamespace('rbac-factory');
-    // The authorizer reads RBAC from its own informers: wait until the bindings are in force.
-    await eventually('the operator RBAC to take effect', async () => {
-      const ok = (await canI({ verb: 'get', resource: 'hubs.westward.io', scope: 'cluster' })) &&
-        (await canI({ verb: 'create', resource: 'leases.coordination.k8s.io', scope: 'operator' }));
-      return ok ? true : undefined;
-    });
+    otherNamespace = await createNamespace('rbac-other');
   });
 
   afterAll(async () => {
-    if (factoryNamespace !== '') await kubectl(['delete', 'namespace', factoryNamespace, '--wait=false']);
+    for (const ns of [factoryNamespace, otherNamespace]) if (ns !== '') await kubectl(['delete', 'namespace', ns, '--wait=false']);
     // westward-system stays: other tests may use it, and deleting it would leave it terminating.
     if (!rbacWasThere) await kubectl(['delete', '-k', rbacBase, '--ignore-not-found', '--wait=false']);
+    else await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', rbacBase]);
   });
 
   it('answers no for a service account without bindings (the check itself can fail)', async () => {
@@ -120,11 +157,47 @@ describe('operator RBAC on a real API server', () => {
     expect(stranger.stdout.trim()).toBe('no');
   });
 
-  it.each(allowed.map((c) => [describeCheck(c), c] as const))('allows %s', async (_name, check) => {
-    expect(await canI(check)).toBe(true);
+  describe('cluster-wide (config/rbac)', () => {
+    beforeAll(async () => {
+      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', rbacBase]);
+      // The authorizer reads RBAC from its own informers: wait until the bindings are in force.
+      await eventually('the operator RBAC to take effect', async () => {
+        const ok = (await canI({ verb: 'get', resource: 'hubs.westward.io', scope: 'cluster' })) &&
+          (await canI({ verb: 'create', resource: 'leases.coordination.k8s.io', scope: 'operator' })) &&
+          (await canI({ verb: 'list', resource: 'deployments.apps', scope: 'all' }));
+        return ok ? true : undefined;
+      });
+    });
+
+    it.each(allowed.map((c) => [describeCheck(c), c] as const))('allows %s', async (_name, check) => {
+      expect(await canI(check)).toBe(true);
+    });
+
+    it.each(denied.map((c) => [describeCheck(c), c] as const))('denies %s', async (_name, check) => {
+      expect(await canI(check)).toBe(false);
+    });
+
+    it('cannot keep kube-system out by RBAC: the operator itself leaves it alone unless --namespace names it', async () => {
+      expect(await canI({ verb: 'patch', resource: 'deployments.apps', scope: 'kube-system' })).toBe(true);
+    });
   });
 
-  it.each(denied.map((c) => [describeCheck(c), c] as const))('denies %s', async (_name, check) => {
-    expect(await canI(check)).toBe(false);
+  describe('with a namespace scope (config/namespaced)', () => {
+    beforeAll(async () => {
+      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: await namespacedRbac() });
+      await eventually('the scoped RBAC to take effect', async () => {
+        const ok = !(await canI({ verb: 'list', resource: 'deployments.apps', scope: 'other' })) &&
+          (await canI({ verb: 'patch', resource: 'deployments.apps', scope: 'factory' }));
+        return ok ? true : undefined;
+      });
+    });
+
+    it.each(allowedScoped.map((c) => [describeCheck(c), c] as const))('allows %s', async (_name, check) => {
+      expect(await canI(check)).toBe(true);
+    });
+
+    it.each(deniedScoped.map((c) => [describeCheck(c), c] as const))('denies %s', async (_name, check) => {
+      expect(await canI(check)).toBe(false);
+    });
   });
 });

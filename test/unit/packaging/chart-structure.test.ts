@@ -216,10 +216,30 @@ describe('chart RBAC', () => {
   const credentialsRules = readYaml('charts/westward/files/rbac/credentials-rules.yaml') as PolicyRule[];
   const kustomizeCredentials = parse(readFileSync(path.join(repoRoot, 'config/rbac/credentials_role.yaml'), 'utf8')) as { rules: PolicyRule[] };
 
+  const workloadRules = readYaml('charts/westward/files/rbac/workload-rules.yaml') as PolicyRule[];
+  const kustomizeWorkloads = parse(readFileSync(path.join(repoRoot, 'config/namespaced/workload_role.yaml'), 'utf8')) as { rules: PolicyRule[] };
+
   it('grants what config/rbac grants, rule file by rule file', () => {
-    expect(grants(managerRules)).toEqual(grants(kustomizeRole.rules));
+    expect(grants([...managerRules, ...workloadRules])).toEqual(grants(kustomizeRole.rules));
+    expect(grants(workloadRules)).toEqual(grants(kustomizeWorkloads.rules));
+    expect(grants(workloadRules)).toEqual(grants(kustomizeRole.rules.slice(-2)));
     expect(grants(leaseRules)).toEqual(grants(kustomizeLeases.rules));
     expect(grants(credentialsRules)).toEqual(grants(kustomizeCredentials.rules));
+  });
+
+  it('keeps targets and pods out of the cluster-wide rules unless no namespace scope is set', () => {
+    for (const [group, resource] of [['apps', 'deployments'], ['apps', 'statefulsets'], ['', 'pods']] as const) {
+      expect(allows(managerRules, group, resource, 'get'), resource).toBe(false);
+      expect(allows(workloadRules, group, resource, 'list'), resource).toBe(true);
+    }
+    const cluster = templates.find((t) => t.name === 'clusterrole.yaml')?.text ?? '';
+    expect(cluster).toMatch(/\{\{- if not \.Values\.watchNamespaces \}\}\s*\{\{- \.Files\.Get "files\/rbac\/workload-rules\.yaml" \| trim \| nindent 2 \}\}\s*\{\{- end \}\}/);
+    const roles = templates.find((t) => t.name === 'workload-role.yaml')?.text ?? '';
+    expect(roles).toContain('range .Values.watchNamespaces');
+    expect(roles).toMatch(/kind: Role\n/);
+    expect(roles).not.toContain('ClusterRole');
+    expect(roles).toContain('$.Files.Get "files/rbac/workload-rules.yaml"');
+    expect(roles).toMatch(/kind: RoleBinding[\s\S]*namespace: \{\{ \. \}\}[\s\S]*name: \{\{ include "westward.serviceAccountName" \$ \}\}\s*namespace: \{\{ \$\.Release\.Namespace \}\}/);
   });
 
   it('reads secrets only through the credentials rules, and only get', () => {

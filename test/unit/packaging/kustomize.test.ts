@@ -250,3 +250,33 @@ describe('config/rbac', () => {
     expect(role('westward-leader-election').metadata.namespace).toBe(namespace);
   });
 });
+
+describe('config/namespaced', () => {
+  const scoped = kustomize('config/namespaced');
+  const clusterRules = (only(scoped, 'ClusterRole') as KubeObject & { rules: PolicyRule[] }).rules;
+  const workloads = scoped.find((o) => o.kind === 'Role' && o.metadata.name === 'westward-workloads') as KubeObject & { rules: PolicyRule[] };
+
+  it('grants targets and pods in the watched namespace only', () => {
+    for (const [group, resource, verbs] of [['apps', 'deployments', ['get', 'list', 'watch', 'patch']], ['apps', 'statefulsets', ['get', 'list', 'watch', 'patch']], ['', 'pods', ['get', 'list', 'watch']]] as const) {
+      for (const verb of verbs) {
+        expect(allows(clusterRules, group, resource, verb), `cluster-wide ${resource} ${verb}`).toBe(false);
+        expect(allows(workloads.rules, group, resource, verb), `${resource} ${verb}`).toBe(true);
+      }
+    }
+    expect(workloads.metadata.namespace).toBe('factory');
+    const binding = scoped.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'westward-workloads') as KubeObject & { subjects: Subject[]; roleRef: { kind: string; name: string } };
+    expect(binding.metadata.namespace).toBe('factory');
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'westward-workloads' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'westward', namespace }]);
+  });
+
+  it('keeps every other cluster-wide rule of config/default', () => {
+    const base = (only(all, 'ClusterRole') as KubeObject & { rules: PolicyRule[] }).rules;
+    expect(clusterRules).toEqual(base.slice(0, -2));
+  });
+
+  it('passes the same namespace to the operator', () => {
+    const container = (only(scoped, 'Deployment').spec as DeploymentSpec).template.spec.containers[0] as Container;
+    expect(container.args).toContain('--namespace=factory');
+  });
+});
