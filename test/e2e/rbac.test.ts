@@ -4,8 +4,8 @@
 // as an administrator would.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
 import { createNamespace, eventually, kubectl, kubectlOk } from './support/kube.ts';
+import { renderedRbac } from './support/rbac.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const crdBase = path.join(root, 'config/crd');
@@ -112,20 +112,6 @@ const deniedScoped: Check[] = [
   ...checks('all', 'pods', ['list', 'watch']),
 ];
 
-/** config/namespaced rendered, its RBAC retargeted from the placeholder namespace to this test's. */
-async function namespacedRbac(): Promise<string> {
-  const rendered = await kubectlOk(['kustomize', path.join(root, 'config/namespaced')]);
-  const kinds = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
-  return parseAllDocuments(rendered)
-    .map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } })
-    .filter((o) => kinds.has(o.kind))
-    .map((o) => {
-      if (o.metadata.namespace === 'factory') o.metadata.namespace = factoryNamespace;
-      return stringify(o);
-    })
-    .join('---\n');
-}
-
 describe('operator RBAC on a real API server', () => {
   beforeAll(async () => {
     // A westward-system left terminating by an earlier run takes no new objects: wait it out.
@@ -184,7 +170,7 @@ describe('operator RBAC on a real API server', () => {
 
   describe('with a namespace scope (config/namespaced)', () => {
     beforeAll(async () => {
-      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: await namespacedRbac() });
+      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: await renderedRbac('config/namespaced', { factory: factoryNamespace }) });
       await eventually('the scoped RBAC to take effect', async () => {
         const ok = !(await canI({ verb: 'list', resource: 'deployments.apps', scope: 'other' })) &&
           (await canI({ verb: 'patch', resource: 'deployments.apps', scope: 'factory' }));

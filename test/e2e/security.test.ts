@@ -3,18 +3,17 @@
 // say why in the Hub's status and send that server nothing. Then the operator under its own
 // shipped RBAC: /metrics behind TokenReview and SubjectAccessReview, and a Secret the API server
 // refuses (403) that leaves the forecast as it was.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type V1RoleBinding } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import type { Hub } from '../../src/api/index.ts';
 import { startForecastServer, type ForecastServer } from './support/forecast-server.ts';
-import { eventually, kubeConfig, kubeconfigPath, kubectl, kubectlOk } from './support/kube.ts';
+import { eventually, kubeConfig, kubectl, kubectlOk } from './support/kube.ts';
 import { startOperator, type OperatorProcess } from './support/operator.ts';
+import { serviceAccountKubeconfig, shippedIn } from './support/rbac.ts';
 import { applyCrds, getHub } from './support/scenario.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -133,28 +132,6 @@ describe('credentials without a confused deputy', () => {
   });
 });
 
-/** A kubeconfig that authenticates as a service account with a fresh token. */
-async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
-  const token = (await kubectlOk(['create', 'token', name, '-n', namespace, '--duration=1h'])).trim();
-  const admin = parse(readFileSync(kubeconfigPath(), 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
-  const cluster = { ...admin.clusters[0]?.cluster };
-  const ca = cluster['certificate-authority'];
-  if (ca !== undefined) cluster['certificate-authority'] = path.resolve(path.dirname(kubeconfigPath()), ca);
-  const file = path.join(path.dirname(kubeconfigPath()), `${namespace}-${name}-${suffix}.kubeconfig`);
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'local', cluster }],
-      users: [{ name, user: { token } }],
-      contexts: [{ name, context: { cluster: 'local', user: name } }],
-      'current-context': name,
-    }),
-  );
-  return file;
-}
-
 function scrape(url: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     // The certificate is self-signed at the operator's start: encryption, not identity.
@@ -192,13 +169,9 @@ describe('the operator under its own RBAC', () => {
     }
     // The shipped credentials Role, in a credentials namespace of this test's own.
     await core.createNamespace({ body: { metadata: { name: credsNamespace } } });
-    const shipped = (file: string): { metadata: { namespace?: string } } => {
-      const object = parse(readFileSync(path.join(root, 'config/rbac', file), 'utf8')) as { metadata: { namespace?: string } };
-      object.metadata.namespace = credsNamespace;
-      return object;
-    };
-    await rbac.createNamespacedRole({ namespace: credsNamespace, body: shipped('credentials_role.yaml') });
-    await rbac.createNamespacedRoleBinding({ namespace: credsNamespace, body: shipped('credentials_role_binding.yaml') as V1RoleBinding });
+    for (const file of ['config/rbac/credentials_role.yaml', 'config/rbac/credentials_role_binding.yaml']) {
+      await kubectlOk(['apply', '-f', '-'], { input: shippedIn(file, credsNamespace) });
+    }
 
     provider = await startForecastServer(`em-${suffix}`);
     provider.set(liveHub, { renewableShare: 0.7, carbonIntensity: 120 });
