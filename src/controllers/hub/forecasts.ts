@@ -115,11 +115,9 @@ export class HubForecasts {
       try {
         const request = hubRequestFromManifest(hub);
         const ref = hub.spec.forecast.credentialsSecretRef;
-        const tracked = this.#hubs.get(name) ?? this.#track(request);
-        if (JSON.stringify(tracked.ref) !== JSON.stringify(ref)) {
-          tracked.deferredUntilMs = 0;
-          tracked.deferrals = 0;
-        }
+        // Another Secret is part of another forecast spec: start afresh, due at once.
+        const known = this.#hubs.get(name);
+        const tracked = known !== undefined && JSON.stringify(known.ref) === JSON.stringify(ref) ? known : this.#track(request);
         tracked.request = request;
         tracked.ref = ref;
         tracked.refusal = ref === undefined ? undefined : credentialsRefusal(ref, this.#opts.credentialsNamespaces);

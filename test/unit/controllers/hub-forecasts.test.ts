@@ -111,6 +111,17 @@ describe('credentials from the allowed namespaces only', () => {
     expect(h.forecasts.effective('thief')?.source).toBe('DeclaredGrid');
   });
 
+  it('fetches at once when the Hub is changed to name an allowed Secret', async () => {
+    const h = harness(['westward-system']);
+    h.forecasts.setHubs([hub('a', { namespace: 'victim', name: 'db-creds', key: 'password' })]);
+    await h.forecasts.pollOnce();
+    h.forecasts.setHubs([hub('a', own)]);
+    expect(h.forecasts.credentialsRefusal('a')).toBeUndefined();
+    expect(await h.forecasts.pollOnce()).toEqual(['a']);
+    expect(h.reads).toEqual(['westward-system/em']);
+    expect(h.forecasts.effective('a')?.source).toBe('Live');
+  });
+
   it('never reads or fetches for any namespace outside the list', async () => {
     const namespace = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/).filter((n) => n !== 'westward-system');
     await fc.assert(
