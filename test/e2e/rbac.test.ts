@@ -1,11 +1,12 @@
-// The operator's RBAC against a real API server's authorizer, in both install modes: cluster-wide
-// (config/rbac) and with a namespace scope (config/namespaced). The service account can do what
+// The operator's RBAC against a real API server's authorizer, in both install modes, from both
+// kustomize (config/rbac, config/namespaced) and the chart (helm template, with and without
+// watchNamespaces). The service account can do what
 // the controllers need and nothing more. Asked through impersonation with `kubectl auth can-i`,
 // as an administrator would.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace, eventually, kubectl, kubectlOk } from './support/kube.ts';
-import { renderedRbac } from './support/rbac.ts';
+import { chartRbac, renderedRbac } from './support/rbac.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const crdBase = path.join(root, 'config/crd');
@@ -90,6 +91,9 @@ const denied: Check[] = [
   ...checks('cluster', 'customresourcedefinitions.apiextensions.k8s.io', ['update']),
 ];
 
+/** Cluster-wide, RBAC cannot leave kube-system out: the operator itself does, unless --namespace names it. */
+const allowedClusterWide: Check[] = [...allowed, ...checks('kube-system', 'deployments.apps', ['patch'])];
+
 /** Rights that do not depend on the mode. */
 const allowedInBoth: Check[] = allowed.filter((c) => !['deployments.apps', 'statefulsets.apps', 'pods'].includes(c.resource));
 
@@ -143,46 +147,31 @@ describe('operator RBAC on a real API server', () => {
     expect(stranger.stdout.trim()).toBe('no');
   });
 
-  describe('cluster-wide (config/rbac)', () => {
+  const modes: { name: string; scoped: boolean; rbac: () => Promise<string> }[] = [
+    { name: 'kustomize, cluster-wide (config/rbac)', scoped: false, rbac: () => kubectlOk(['kustomize', rbacBase]) },
+    { name: 'kustomize, namespace scope (config/namespaced)', scoped: true, rbac: () => renderedRbac('config/namespaced', { factory: factoryNamespace }) },
+    { name: 'chart, cluster-wide', scoped: false, rbac: () => Promise.resolve(chartRbac()) },
+    { name: 'chart, namespace scope (watchNamespaces)', scoped: true, rbac: () => Promise.resolve(chartRbac('--set', `watchNamespaces={${factoryNamespace}}`)) },
+  ];
+
+  describe.each(modes)('$name', ({ scoped, rbac }) => {
     beforeAll(async () => {
-      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', rbacBase]);
+      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: await rbac() });
       // The authorizer reads RBAC from its own informers: wait until the bindings are in force.
       await eventually('the operator RBAC to take effect', async () => {
         const ok = (await canI({ verb: 'get', resource: 'hubs.westward.io', scope: 'cluster' })) &&
           (await canI({ verb: 'create', resource: 'leases.coordination.k8s.io', scope: 'operator' })) &&
-          (await canI({ verb: 'list', resource: 'deployments.apps', scope: 'all' }));
+          (await canI({ verb: 'patch', resource: 'deployments.apps', scope: 'factory' })) &&
+          (await canI({ verb: 'list', resource: 'deployments.apps', scope: 'all' })) !== scoped;
         return ok ? true : undefined;
       });
     });
 
-    it.each(allowed.map((c) => [describeCheck(c), c] as const))('allows %s', async (_name, check) => {
+    it.each((scoped ? allowedScoped : allowedClusterWide).map((c) => [describeCheck(c), c] as const))('allows %s', async (_name, check) => {
       expect(await canI(check)).toBe(true);
     });
 
-    it.each(denied.map((c) => [describeCheck(c), c] as const))('denies %s', async (_name, check) => {
-      expect(await canI(check)).toBe(false);
-    });
-
-    it('cannot keep kube-system out by RBAC: the operator itself leaves it alone unless --namespace names it', async () => {
-      expect(await canI({ verb: 'patch', resource: 'deployments.apps', scope: 'kube-system' })).toBe(true);
-    });
-  });
-
-  describe('with a namespace scope (config/namespaced)', () => {
-    beforeAll(async () => {
-      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: await renderedRbac('config/namespaced', { factory: factoryNamespace }) });
-      await eventually('the scoped RBAC to take effect', async () => {
-        const ok = !(await canI({ verb: 'list', resource: 'deployments.apps', scope: 'other' })) &&
-          (await canI({ verb: 'patch', resource: 'deployments.apps', scope: 'factory' }));
-        return ok ? true : undefined;
-      });
-    });
-
-    it.each(allowedScoped.map((c) => [describeCheck(c), c] as const))('allows %s', async (_name, check) => {
-      expect(await canI(check)).toBe(true);
-    });
-
-    it.each(deniedScoped.map((c) => [describeCheck(c), c] as const))('denies %s', async (_name, check) => {
+    it.each((scoped ? deniedScoped : denied).map((c) => [describeCheck(c), c] as const))('denies %s', async (_name, check) => {
       expect(await canI(check)).toBe(false);
     });
   });

@@ -1,4 +1,5 @@
 // The shipped RBAC as an installer applies it, and an identity to run the operator under it.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -21,6 +22,28 @@ export async function renderedRbac(dir: string, retarget: Record<string, string>
       if (ns !== undefined && retarget[ns] !== undefined) o.metadata.namespace = retarget[ns];
       return stringify(o);
     })
+    .join('---\n');
+}
+
+/** helm from $HELM, the PATH, or where `go install` puts it (test/setup/ensure-tools.sh). */
+function helmBinary(): string {
+  const gopath = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' });
+  const candidates = [process.env.HELM, 'helm', gopath.status === 0 ? path.join(gopath.stdout.trim(), 'bin', 'helm') : undefined];
+  for (const candidate of candidates) {
+    if (candidate !== undefined && spawnSync(candidate, ['version', '--short']).status === 0) return candidate;
+  }
+  throw new Error('helm 3 is needed (on PATH, in $HELM, or `go install helm.sh/helm/v3/cmd/helm` as test/setup/ensure-tools.sh does)');
+}
+
+/** The RBAC objects of the chart rendered as release `westward` in westward-system, with `--set`s. */
+export function chartRbac(...sets: string[]): string {
+  const rendered = execFileSync(helmBinary(), ['template', 'westward', path.join(root, 'charts/westward'), '--namespace', 'westward-system', '--kube-version', '1.33.0', ...sets], {
+    encoding: 'utf8',
+  });
+  return parseAllDocuments(rendered)
+    .map((d) => d.toJS() as { kind: string } | null)
+    .filter((o): o is { kind: string } => o !== null && rbacKinds.has(o.kind))
+    .map((o) => stringify(o))
     .join('---\n');
 }
 
