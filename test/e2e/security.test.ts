@@ -13,7 +13,7 @@ import type { Hub } from '../../src/api/index.ts';
 import { startForecastServer, type ForecastServer } from './support/forecast-server.ts';
 import { eventually, kubeConfig, kubectl, kubectlOk } from './support/kube.ts';
 import { startOperator, type OperatorProcess } from './support/operator.ts';
-import { serviceAccountKubeconfig, shippedIn } from './support/rbac.ts';
+import { chartObjects, serviceAccountKubeconfig, shippedIn } from './support/rbac.ts';
 import { applyCrds, getHub } from './support/scenario.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -248,5 +248,21 @@ describe('the operator under its own RBAC', () => {
     expect(metrics).not.toMatch(new RegExp(`westward_forecast_fetches_total\\{hub="${liveHub}",provider="ElectricityMaps",result="Config"\\}`));
     // Nothing was asked of the provider without credentials.
     expect(provider.requests()).toBe(served);
+  });
+});
+
+describe('the shipped NetworkPolicies', () => {
+  // No network plugin runs here, so enforcement is not tested; the API server's validation is.
+  beforeAll(async () => {
+    if ((await kubectl(['get', 'namespace', 'westward-system'])).code !== 0) await kubectlOk(['create', 'namespace', 'westward-system']);
+  });
+
+  it('are accepted by the API server, from kustomize and from the chart', async () => {
+    const kustomized = await kubectl(['apply', '--dry-run=server', '-k', path.join(root, 'config/network-policy')]);
+    expect(kustomized.stderr).toBe('');
+    expect(kustomized.stdout).toContain('networkpolicy.networking.k8s.io/westward created (server dry run)');
+    const chart = await kubectl(['apply', '--dry-run=server', '-n', 'westward-system', '-f', '-'], { input: chartObjects(['NetworkPolicy']) });
+    expect(chart.stderr).toBe('');
+    expect(chart.stdout).toContain('networkpolicy.networking.k8s.io/westward created (server dry run)');
   });
 });

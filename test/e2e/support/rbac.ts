@@ -37,12 +37,17 @@ function helmBinary(): string {
 
 /** The RBAC objects of the chart rendered as release `westward` in westward-system, with `--set`s. */
 export function chartRbac(...sets: string[]): string {
+  return chartObjects([...rbacKinds], ...sets);
+}
+
+/** The chart's objects of the given kinds (release `westward` in westward-system), as a YAML stream. */
+export function chartObjects(kinds: readonly string[], ...sets: string[]): string {
   const rendered = execFileSync(helmBinary(), ['template', 'westward', path.join(root, 'charts/westward'), '--namespace', 'westward-system', '--kube-version', '1.33.0', ...sets], {
     encoding: 'utf8',
   });
   return parseAllDocuments(rendered)
     .map((d) => d.toJS() as { kind: string } | null)
-    .filter((o): o is { kind: string } => o !== null && rbacKinds.has(o.kind))
+    .filter((o): o is { kind: string } => o !== null && kinds.includes(o.kind))
     .map((o) => stringify(o))
     .join('---\n');
 }
