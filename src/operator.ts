@@ -84,6 +84,10 @@ function slimPod(pod: Pod & KubeObject): Pod & KubeObject {
 
 export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
   const { kubeConfig: kc, logger } = options;
+  // Kubelet probes speak plain HTTP without a token, so health cannot share a secure server.
+  if (options.metricsSecure === true && options.health.port !== 0 && options.health.port === options.metrics.port) {
+    throw new Error(`--metrics-secure needs --health-probe-bind-address on another port than --metrics-bind-address (both ${options.metrics.port})`);
+  }
   const clock = options.clock ?? systemClock;
   const registry = createRegistry({ processMetrics: true });
   const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
@@ -252,7 +256,6 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
         }
       : {}),
   });
-  // Kubelet probes speak plain HTTP without a token: health never shares a secure server.
   const healthServer: ObservabilityServer =
     !secure && options.health.port === options.metrics.port && options.health.host === options.metrics.host
       ? metricsServer

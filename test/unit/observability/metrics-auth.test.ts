@@ -2,11 +2,14 @@
 // cache, the self-signed certificate and the HTTPS server that puts them together.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { request } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { metricsAuthorizer, type AccessReviews, type ReviewedUser } from '../../../src/observability/metrics-auth.ts';
 import { counter, createRegistry } from '../../../src/observability/metrics.ts';
 import { selfSignedCertificate } from '../../../src/observability/self-signed.ts';
 import { startObservabilityServer } from '../../../src/observability/server.ts';
+import { runOperator } from '../../../src/operator.ts';
 
 /** Tokens the fake API server knows, and which of their users may get /metrics. */
 function reviews(users: Record<string, { name: string; allowed: boolean }>, calls: string[] = [], down = false): AccessReviews {
@@ -138,5 +141,24 @@ describe('a secure metrics server', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('runOperator with --metrics-secure', () => {
+  it('refuses health and secure metrics on one port, before doing anything', async () => {
+    const start = runOperator({
+      kubeConfig: new KubeConfig(),
+      logger: pino({ level: 'silent' }),
+      metrics: { host: '127.0.0.1', port: 18443 },
+      metricsSecure: true,
+      health: { host: '127.0.0.1', port: 18443 },
+      leaderElection: { enabled: false, namespace: 'westward-system', name: 'x' },
+      namespaces: [],
+      credentialsNamespaces: ['westward-system'],
+      limits: { maxConcurrentMoves: 1, maxConcurrentMovesPerHub: 1 },
+      planIntervalMs: 60_000,
+      accountingStepMs: 900_000,
+    });
+    await expect(start).rejects.toThrow('--metrics-secure needs --health-probe-bind-address on another port than --metrics-bind-address (both 18443)');
   });
 });
