@@ -4,7 +4,6 @@
 // shipped RBAC: /metrics behind TokenReview and SubjectAccessReview, and a Secret the API server
 // refuses (403) that leaves the forecast as it was.
 import { createServer, type IncomingMessage } from 'node:http';
-import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
@@ -15,6 +14,7 @@ import { eventually, kubeConfig, kubectl, kubectlOk } from './support/kube.ts';
 import { startOperator, type OperatorProcess } from './support/operator.ts';
 import { chartObjects, serviceAccountKubeconfig, shippedIn } from './support/rbac.ts';
 import { applyCrds, getHub } from './support/scenario.ts';
+import { httpsGet } from '../unit/observability/https-get.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -132,20 +132,7 @@ describe('credentials without a confused deputy', () => {
   });
 });
 
-function scrape(url: string, token?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    // The certificate is self-signed at the operator's start: encryption, not identity.
-    const req = request(`${url}/metrics`, { rejectUnauthorized: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const scrape = (url: string, token?: string) => httpsGet(`${url}/metrics`, token);
 
 describe('the operator under its own RBAC', () => {
   const operatorNamespace = 'westward-system';

@@ -1,7 +1,6 @@
 // /metrics behind token review and access review: the decision per Authorization header, its
 // cache, the self-signed certificate and the HTTPS server that puts them together.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { request } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { counter, createRegistry } from '../../../src/observability/metrics.ts';
 import { selfSignedCertificate } from '../../../src/observability/self-signed.ts';
 import { startObservabilityServer } from '../../../src/observability/server.ts';
 import { runOperator } from '../../../src/operator.ts';
+import { httpsGet } from './https-get.ts';
 
 /** Tokens the fake API server knows, and which of their users may get /metrics. */
 function reviews(users: Record<string, { name: string; allowed: boolean }>, calls: string[] = [], down = false): AccessReviews {
@@ -103,19 +103,7 @@ describe('selfSignedCertificate', () => {
   });
 });
 
-function get(url: string, path: string, token?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { rejectUnauthorized: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (url: string, path: string, token?: string) => httpsGet(`${url}${path}`, token);
 
 describe('a secure metrics server', () => {
   it('serves /metrics over HTTPS only to allowed tokens; health stays open', async () => {
