@@ -9,16 +9,21 @@ import { createLogger, parseLevel } from './observability/logger.ts';
 import { runOperator } from './operator.ts';
 import { installShutdown } from './runtime/shutdown.ts';
 
+// Where the operator's pod runs (downward API); its own Secrets live here.
+const ownNamespace = process.env.POD_NAMESPACE ?? 'westward-system';
+
 const program = new Command('westward-operator')
   .description('Places FactoryWorkloads in the greenest eligible Hub')
   .configureOutput({ outputError: printOneLine })
   .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster config)')
   .addOption(new Option('--metrics-bind-address <host:port>', 'where /metrics is served (":8080" for every interface)').argParser(listenAddress).default(listenAddress('127.0.0.1:8080'), '127.0.0.1:8080'))
+  .option('--metrics-secure', 'serve /metrics over HTTPS, only to tokens allowed to get /metrics (TokenReview, SubjectAccessReview)', false)
   .addOption(new Option('--health-probe-bind-address <host:port>', 'where /healthz and /readyz are served').argParser(listenAddress).default(listenAddress('127.0.0.1:8081'), '127.0.0.1:8081'))
   .option('--leader-elect', 'elect a leader on a Lease so only one replica acts', false)
-  .option('--leader-election-namespace <ns>', 'namespace of the Lease', namespaceName, process.env.POD_NAMESPACE ?? 'westward-system')
+  .option('--leader-election-namespace <ns>', 'namespace of the Lease', namespaceName, ownNamespace)
   .option('--leader-election-id <name>', 'name of the Lease', objectName, 'westward-operator')
-  .option('--namespace <ns...>', 'only FactoryWorkloads in these namespaces (default: all)', namespaceList)
+  .option('--namespace <ns...>', 'only FactoryWorkloads, and their targets and pods, in these namespaces (default: all but kube-system)', namespaceList)
+  .option('--credentials-namespace <ns...>', "the only namespaces Hub credentials Secrets are read from (default: the operator's own, $POD_NAMESPACE or westward-system)", namespaceList)
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
   .option('--max-concurrent-moves <n>', 'rollouts Westward may run at once in total', wholeNumber(1), 2)
   .option('--max-concurrent-moves-per-hub <n>', 'rollouts Westward may run at once into or out of one hub', wholeNumber(1), 1)
@@ -29,11 +34,13 @@ program.parse(process.argv);
 const flags = program.opts<{
   kubeconfig?: string;
   metricsBindAddress: ListenAddress;
+  metricsSecure: boolean;
   healthProbeBindAddress: ListenAddress;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
   namespace?: string[];
+  credentialsNamespace?: string[];
   logLevel: string;
   maxConcurrentMoves: number;
   maxConcurrentMovesPerHub: number;
@@ -59,9 +66,11 @@ const operator = await runOperator({
   kubeConfig,
   logger,
   metrics: flags.metricsBindAddress,
+  metricsSecure: flags.metricsSecure,
   health: flags.healthProbeBindAddress,
   leaderElection: { enabled: flags.leaderElect, namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId },
   namespaces: flags.namespace ?? [],
+  credentialsNamespaces: flags.credentialsNamespace ?? [ownNamespace],
   limits: { maxConcurrentMoves: flags.maxConcurrentMoves, maxConcurrentMovesPerHub: flags.maxConcurrentMovesPerHub },
   planIntervalMs: flags.planInterval,
   accountingStepMs: flags.accountingStep,

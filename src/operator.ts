@@ -21,27 +21,34 @@ import { placementFields } from './controllers/factoryworkload/ownership.ts';
 import { createFactoryWorkloadReconciler } from './controllers/factoryworkload/reconciler.ts';
 import { HubForecasts } from './controllers/hub/forecasts.ts';
 import { createHubReconciler } from './controllers/hub/reconciler.ts';
-import { createPlanningReconciler, inScope, PlacementState, planKey } from './controllers/placement/planning.ts';
+import { createPlanningReconciler, excludedUnlessNamed, inScope, PlacementState, planKey } from './controllers/placement/planning.ts';
 import { createForecastSource, type FetchForecasts } from './forecast/source.ts';
 import type { Pod } from './model/kube.ts';
 import { selectorMatches } from './model/label-selector.ts';
+import { kubernetesAccessReviews, metricsAuthorizer } from './observability/metrics-auth.ts';
 import { createRegistry } from './observability/metrics.ts';
+import { selfSignedCertificate } from './observability/self-signed.ts';
 import { startObservabilityServer, type ObservabilityServer } from './observability/server.ts';
 import { createPlannerWorker } from './placement/worker.ts';
 import type { PlannerLimits } from './placement/types.ts';
 import { systemClock, type Clock } from './runtime/clock.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
-import { Informer, type KubeObject } from './runtime/informer.ts';
+import { Informer, resourcePath, type InformerCache, type KubeObject } from './runtime/informer.ts';
+import { MultiNamespaceInformer } from './runtime/multi-namespace-informer.ts';
 import { kubernetesLeaseStore, LeaderElector } from './runtime/leader.ts';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
   logger: Logger;
   metrics: { host: string; port: number };
+  /** serve /metrics over HTTPS (a self-signed certificate) to tokens the API server allows to get it */
+  metricsSecure?: boolean;
   health: { host: string; port: number };
   leaderElection: { enabled: boolean; namespace: string; name: string };
   namespaces: string[];
+  /** the namespaces credentials Secrets may be read from; not empty */
+  credentialsNamespaces: string[];
   limits: PlannerLimits;
   planIntervalMs: number;
   accountingStepMs: number;
@@ -99,24 +106,42 @@ const specView = (o: KubeObject & { spec?: unknown }): unknown => [o.metadata?.g
 
 export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
   const { kubeConfig: kc, logger } = options;
+  // Kubelet probes speak plain HTTP without a token, so health cannot share a secure server.
+  if (options.metricsSecure === true && options.health.port !== 0 && options.health.port === options.metrics.port) {
+    throw new Error(`--metrics-secure needs --health-probe-bind-address on another port than --metrics-bind-address (both ${options.metrics.port})`);
+  }
   const clock = options.clock ?? systemClock;
   const registry = createRegistry({ processMetrics: true });
   const identity = `${hostname()}-${randomBytes(3).toString('hex')}`;
   const common = { kubeConfig: kc, logger, registry, clock };
 
+  // With a namespace scope, targets and pods are watched in those namespaces only (the RBAC is
+  // Roles there); without one, cluster-wide, but never targets in kube-system.
+  const scoped = options.namespaces;
+  const workloadInformer = <T extends KubeObject>(
+    name: string,
+    path: (namespace?: string) => string,
+    extra: { transform: (obj: T) => T; fieldSelector?: string },
+    clusterFieldSelector?: string,
+  ): InformerCache<T> => {
+    if (scoped.length === 0) {
+      const fieldSelector = [extra.fieldSelector, clusterFieldSelector].filter((f) => f !== undefined).join(',');
+      return new Informer<T>({ ...common, ...extra, name, path: path(), ...(fieldSelector === '' ? {} : { fieldSelector }) });
+    }
+    return new MultiNamespaceInformer<T>(name, new Map(scoped.map((ns) => [ns, new Informer<T>({ ...common, ...extra, name: `${name}/${ns}`, path: path(ns) })])));
+  };
+  const notExcluded = excludedUnlessNamed.map((ns) => `metadata.namespace!=${ns}`).join(',');
   const informers: Informers = {
     hubs: new Informer<Hub>({ ...common, name: 'hubs', path: `/apis/${group}/${version}/${hubPlural}` }),
     factoryWorkloads: new Informer<FactoryWorkload>({ ...common, name: 'factoryworkloads', path: `/apis/${group}/${version}/${factoryWorkloadPlural}` }),
     nodes: new Informer<V1Node>({ ...common, name: 'nodes', path: '/api/v1/nodes' }),
-    pods: new Informer<Pod & KubeObject>({
-      ...common,
-      name: 'pods',
-      path: '/api/v1/pods',
+    // Cluster-wide, pods of every namespace count against a hub's capacity, kube-system's too.
+    pods: workloadInformer<Pod & KubeObject>('pods', (ns) => resourcePath('', 'v1', 'pods', ns), {
       fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
       transform: slimPod,
     }),
-    deployments: new Informer<V1Deployment>({ ...common, name: 'deployments', path: '/apis/apps/v1/deployments', transform: keepPlacementFields }),
-    statefulSets: new Informer<V1StatefulSet>({ ...common, name: 'statefulsets', path: '/apis/apps/v1/statefulsets', transform: keepPlacementFields }),
+    deployments: workloadInformer<V1Deployment>('deployments', (ns) => resourcePath('apps', 'v1', 'deployments', ns), { transform: keepPlacementFields }, notExcluded),
+    statefulSets: workloadInformer<V1StatefulSet>('statefulsets', (ns) => resourcePath('apps', 'v1', 'statefulsets', ns), { transform: keepPlacementFields }, notExcluded),
   };
   const ctx: OperatorContext = {
     informers,
@@ -146,6 +171,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
 
   const forecasts = new HubForecasts({
     kubeConfig: kc,
+    credentialsNamespaces: options.credentialsNamespaces,
     fetch: options.fetchForecasts ?? createForecastSource(),
     now: () => clock.now(),
     logger: logger.child({ controller: 'hub.forecast' }),
@@ -240,10 +266,21 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     startControllers();
   }
 
-  const synced = (): boolean => (Object.values(informers) as Informer[]).every((i) => i.hasSynced());
-  const metricsServer: ObservabilityServer = await startObservabilityServer({ registry, host: options.metrics.host, port: options.metrics.port });
+  const synced = (): boolean => (Object.values(informers) as InformerCache[]).every((i) => i.hasSynced());
+  const secure = options.metricsSecure === true;
+  const metricsServer: ObservabilityServer = await startObservabilityServer({
+    registry,
+    host: options.metrics.host,
+    port: options.metrics.port,
+    ...(secure
+      ? {
+          tls: selfSignedCertificate([hostname(), 'localhost'], new Date(clock.now())),
+          authorizeMetrics: metricsAuthorizer({ reviews: kubernetesAccessReviews(kc), now: () => clock.now() }),
+        }
+      : {}),
+  });
   const healthServer: ObservabilityServer =
-    options.health.port === options.metrics.port && options.health.host === options.metrics.host
+    !secure && options.health.port === options.metrics.port && options.health.host === options.metrics.host
       ? metricsServer
       : await startObservabilityServer({ registry, host: options.health.host, port: options.health.port });
   healthServer.addReadinessCheck('informers-synced', synced);
@@ -259,7 +296,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       await withinMs(10_000, Promise.all([hubController.stop({ drain: false }), planController.stop({ drain: false }), workloadController.stop({ drain: true })]), () => {
         logger.warn('Controllers did not stop within 10 s; going on with shutdown');
       });
-      await Promise.all((Object.values(informers) as Informer[]).map((i) => i.stop()));
+      await Promise.all((Object.values(informers) as InformerCache[]).map((i) => i.stop()));
       await elector?.stop();
       await worker.close();
       await metricsServer.close();

@@ -6,15 +6,16 @@ import type { FactoryWorkload, Hub } from '../api/index.ts';
 import type { Pod } from '../model/kube.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import type { Informer, KubeObject } from '../runtime/informer.ts';
+import type { Informer, InformerCache, KubeObject } from '../runtime/informer.ts';
 
 export interface Informers {
   hubs: Informer<Hub>;
   factoryWorkloads: Informer<FactoryWorkload>;
   nodes: Informer<V1Node>;
-  pods: Informer<Pod & KubeObject>;
-  deployments: Informer<V1Deployment>;
-  statefulSets: Informer<V1StatefulSet>;
+  /** with a namespace scope (--namespace), these three watch only those namespaces */
+  pods: InformerCache<Pod & KubeObject>;
+  deployments: InformerCache<V1Deployment>;
+  statefulSets: InformerCache<V1StatefulSet>;
 }
 
 export interface OperatorContext {

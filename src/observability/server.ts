@@ -1,7 +1,8 @@
 // The operator's HTTP endpoints: /metrics (Prometheus text), /healthz (liveness) and /readyz
 // (readiness) with named checks, in the style of the API server's own health endpoints:
 // 200 "ok", or 503 listing the failing checks; `?verbose` lists every check.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -16,6 +17,10 @@ export interface ObservabilityServerOptions {
   readonly host?: '127.0.0.1' | '0.0.0.0' | (string & {});
   readonly readiness?: Readonly<Record<string, HealthCheck>>;
   readonly liveness?: Readonly<Record<string, HealthCheck>>;
+  /** serve HTTPS with this key and certificate (PEM) */
+  readonly tls?: { readonly key: string; readonly cert: string };
+  /** decides each /metrics request from its Authorization header; without it /metrics is open */
+  readonly authorizeMetrics?: (authorization: string | undefined, path: string) => Promise<200 | 401 | 403 | 503>;
 }
 
 /** The address could not be bound (in use, not on this machine, not permitted). */
@@ -53,12 +58,18 @@ async function health(req: IncomingMessage, res: ServerResponse, checks: Readonl
   res.end(req.method === 'HEAD' ? undefined : [...lines, summary].join('\n') + '\n');
 }
 
+const accessMessages = {
+  401: 'Unauthorized: a bearer token the API server accepts is required',
+  403: 'Forbidden: the token\'s user may not get /metrics',
+  503: 'the API server could not be asked whether this token may get /metrics',
+} as const;
+
 export async function startObservabilityServer(options: ObservabilityServerOptions): Promise<ObservabilityServer> {
   const readiness = new Map(Object.entries(options.readiness ?? {}));
   const liveness = new Map(Object.entries(options.liveness ?? {}));
   const registry = options.registry;
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handle = async (): Promise<void> => {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -66,6 +77,13 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
         return;
       }
       if (url.pathname === '/metrics') {
+        const decision = options.authorizeMetrics === undefined ? 200 : await options.authorizeMetrics(req.headers.authorization, url.pathname);
+        if (decision !== 200) {
+          const headers: Record<string, string> = { 'Content-Type': 'text/plain' };
+          if (decision === 401) headers['WWW-Authenticate'] = 'Bearer';
+          res.writeHead(decision, headers).end(`${accessMessages[decision]}\n`);
+          return;
+        }
         const body = await registry.metrics();
         res.writeHead(200, { 'Content-Type': registry.contentType });
         res.end(req.method === 'HEAD' ? undefined : body);
@@ -81,7 +99,8 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end(`${err instanceof Error ? err.message : String(err)}\n`);
     });
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(listener) : createTlsServer({ key: options.tls.key, cert: options.tls.cert }, listener);
   // Probes and scrapes are short; do not keep idle sockets that would delay close().
   server.keepAliveTimeout = 5_000;
 
@@ -99,7 +118,7 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     addReadinessCheck: (name, check) => {
       readiness.set(name, check);
     },

@@ -11,7 +11,7 @@ import { counter, gauge, histogram } from '../observability/metrics.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { TerminalError, toApiError } from './errors.ts';
-import { objectKey, type Informer, type KubeObject } from './informer.ts';
+import { objectKey, type InformerCache, type KubeObject } from './informer.ts';
 import { runWorkers, WorkQueue } from './workqueue.ts';
 
 export type ReconcileResult = { requeueAfterMs?: number } | undefined;
@@ -101,7 +101,7 @@ export class Controller {
    * primary kind). Deletions are mapped too: the reconciler finds the object gone and cleans up.
    * With `significant`, a change is passed on only when that view of the object changed.
    */
-  watch<T extends KubeObject>(informer: Informer<T>, map?: KeyMapper<T>, significant?: (obj: T) => unknown): this {
+  watch<T extends KubeObject>(informer: InformerCache<T>, map?: KeyMapper<T>, significant?: (obj: T) => unknown): this {
     const toKeys = map ?? ((obj: T) => [objectKey(obj)]);
     const enqueue = (obj: T): void => {
       for (const key of toKeys(obj)) this.queue.add(key);

@@ -88,6 +88,19 @@ export interface InformerOptions<T extends KubeObject> {
 /** `old` is the cached object the change replaces, undefined for a new one (and for deletions). */
 export type ChangeHandler<T> = (obj: T, old?: T) => void;
 
+/** What controllers and reconcilers use of an informer (one, or one per namespace). */
+export interface InformerCache<T extends KubeObject = KubeObject> {
+  readonly name: string;
+  onChange(handler: ChangeHandler<T>): this;
+  onDelete(handler: ChangeHandler<T>): this;
+  start(): void;
+  stop(): Promise<void>;
+  hasSynced(): boolean;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+  get(key: string): T | undefined;
+  list(): T[];
+}
+
 export interface InformerStats {
   /** Successful lists. */
   lists: number;
@@ -123,7 +136,7 @@ function stripManagedFields<T extends KubeObject>(obj: T): T {
   return { ...obj, metadata };
 }
 
-export class Informer<T extends KubeObject = KubeObject> {
+export class Informer<T extends KubeObject = KubeObject> implements InformerCache<T> {
   readonly name: string;
   readonly #opts: InformerOptions<T>;
   readonly #clock: Clock;

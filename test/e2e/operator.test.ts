@@ -48,7 +48,7 @@ function resetSignals(): void {
 }
 
 async function operatorFor(...ns: string[]): Promise<OperatorProcess> {
-  return startOperator({ namespaces: ns });
+  return startOperator({ namespaces: ns, credentialsNamespaces: [scenario.secretNamespace] });
 }
 
 async function placedIn(ns: string, name: string, hub: string): Promise<void> {
@@ -335,8 +335,8 @@ describe('operator', () => {
     const ns = `leader-${scenario.suffix}`;
     resetSignals();
     const election = { namespace: scenario.secretNamespace, id: `westward-${scenario.suffix}` };
-    const first = await startOperator({ namespaces: [ns], leaderElect: election });
-    const second = await startOperator({ namespaces: [ns], leaderElect: election });
+    const first = await startOperator({ namespaces: [ns], credentialsNamespaces: [scenario.secretNamespace], leaderElect: election });
+    const second = await startOperator({ namespaces: [ns], credentialsNamespaces: [scenario.secretNamespace], leaderElect: election });
     try {
       const leading = (p: OperatorProcess): boolean => p.logs().some((l) => l.includes('"msg":"Started leading"'));
       const leader = await eventually('a leader', () => Promise.resolve(leading(first) ? first : leading(second) ? second : undefined));

@@ -47,3 +47,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
+
+{{/* The namespaces credentials Secrets are read from, as a JSON list: credentialsNamespaces, else the release namespace. */}}
+{{- define "westward.credentialsNamespaces" -}}
+{{- default (list .Release.Namespace) .Values.credentialsNamespaces | toJson }}
+{{- end }}

@@ -70,6 +70,7 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
       nodeSelector: hub.spec.nodeSelector,
       effective,
       lastError: forecasts.lastError(name),
+      credentialsRefusal: forecasts.credentialsRefusal(name),
       current,
       now,
     });

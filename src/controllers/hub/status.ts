@@ -8,6 +8,7 @@ import type { LabelSelector } from '../../model/kube.ts';
 import { nodeSelectorProblem } from '../../model/label-selector.ts';
 import type { HubSlot } from '../../placement/types.ts';
 import { setConditions, type ConditionInput } from '../conditions.ts';
+import { credentialsNotAllowedReason } from './credentials.ts';
 
 /** Points of the forecast shown in status: the next 24 hours. */
 export const statusHorizonMs = 24 * 3_600_000;
@@ -20,6 +21,8 @@ export interface HubStatusInput {
   nodeSelector: LabelSelector;
   effective: EffectiveForecast;
   lastError: { kind: string; message: string } | null;
+  /** why the hub's credentials Secret may not be read, when the installer's rule forbids it */
+  credentialsRefusal?: string | undefined;
   /** the slot covering now, resolved with the hub's fallbacks */
   current: HubSlot | undefined;
   now: Date;
@@ -43,6 +46,7 @@ export interface ForecastHealth {
   effective: EffectiveForecast;
   /** the last fetch error, if the last attempt failed */
   lastError: { kind: string; message: string } | null;
+  credentialsRefusal?: string | undefined;
 }
 
 /**
@@ -50,11 +54,13 @@ export interface ForecastHealth {
  * condition does not change, and status is not written, merely because time passes.
  */
 export function hubConditionInputs(capacity: HubCapacity, health: ForecastHealth, nodeSelector: LabelSelector): ConditionInput[] {
-  const { effective, lastError } = health;
+  const { effective, lastError, credentialsRefusal } = health;
   const error = lastError === null ? '' : `${lastError.kind}: ${lastError.message}; `;
   const fetched = effective.forecast ? ` fetched at ${effective.forecast.fetchedAt}` : '';
   const fresh: ConditionInput =
-    effective.source === 'Live'
+    credentialsRefusal !== undefined
+      ? { type: 'ForecastFresh', status: 'False', reason: credentialsNotAllowedReason, message: credentialsRefusal }
+      : effective.source === 'Live'
       ? { type: 'ForecastFresh', status: 'True', reason: 'ForecastLive', message: `live forecast from ${effective.forecast?.provider ?? 'provider'}${fetched}` }
       : effective.source === 'LastGood'
         ? { type: 'ForecastFresh', status: 'False', reason: 'UsingLastGoodForecast', message: `${error}keeping the last good forecast${fetched}` }
@@ -78,7 +84,7 @@ export function desiredHubStatus(input: HubStatusInput): { status: HubStatus; ch
   const { capacity, effective, current, now } = input;
   const { conditions, changed: conditionsChanged } = setConditions(
     input.previous?.conditions,
-    hubConditionInputs(capacity, { effective, lastError: input.lastError }, input.nodeSelector),
+    hubConditionInputs(capacity, { effective, lastError: input.lastError, credentialsRefusal: input.credentialsRefusal }, input.nodeSelector),
     input.generation,
     now,
   );

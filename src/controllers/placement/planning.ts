@@ -17,7 +17,7 @@ export interface PlacementOptions {
   limits: PlannerLimits;
   /** how often to plan again without any change (dwell windows end, slots turn) */
   intervalMs: number;
-  /** FactoryWorkloads in these namespaces only; empty means all */
+  /** FactoryWorkloads in these namespaces only; empty means all but excludedUnlessNamed */
   namespaces: readonly string[];
 }
 
@@ -99,8 +99,13 @@ export function targetOf(ctx: OperatorContext, fw: FactoryWorkload): Target | un
     : ctx.informers.deployments.get(key));
 }
 
-export function inScope(options: PlacementOptions, fw: FactoryWorkload): boolean {
-  return options.namespaces.length === 0 || options.namespaces.includes(fw.metadata?.namespace ?? '');
+/** Namespaces Westward never acts in unless --namespace names them: the cluster's own workloads. */
+export const excludedUnlessNamed: readonly string[] = ['kube-system'];
+
+/** Whether a FactoryWorkload (and so its target, which lives beside it) is Westward's to place. */
+export function inScope(options: Pick<PlacementOptions, 'namespaces'>, fw: FactoryWorkload): boolean {
+  const ns = fw.metadata?.namespace ?? '';
+  return options.namespaces.length === 0 ? !excludedUnlessNamed.includes(ns) : options.namespaces.includes(ns);
 }
 
 export function createPlanningReconciler(

@@ -17,7 +17,11 @@ export interface OperatorProcess {
 }
 
 export interface OperatorFlags {
+  /** default: the cluster administrator's kubeconfig */
+  kubeconfig?: string;
   namespaces?: string[];
+  /** where Hub credentials Secrets may be read (default: the operator's own namespace) */
+  credentialsNamespaces?: string[];
   leaderElect?: { namespace: string; id: string };
   extra?: string[];
   /** added to the operator's environment (e.g. WESTWARD_FAILPOINTS) */
@@ -27,12 +31,13 @@ export interface OperatorFlags {
 export async function startOperator(flags: OperatorFlags = {}): Promise<OperatorProcess> {
   const args = [
     path.join(root, 'src/main.ts'),
-    '--kubeconfig', kubeconfigPath(),
+    '--kubeconfig', flags.kubeconfig ?? kubeconfigPath(),
     '--metrics-bind-address', '127.0.0.1:0',
     '--health-probe-bind-address', '127.0.0.1:0',
     '--plan-interval', '2s',
     '--log-level', 'debug',
     ...(flags.namespaces?.length ? ['--namespace', ...flags.namespaces] : []),
+    ...(flags.credentialsNamespaces?.length ? ['--credentials-namespace', ...flags.credentialsNamespaces] : []),
     ...(flags.leaderElect
       ? ['--leader-elect', '--leader-election-namespace', flags.leaderElect.namespace, '--leader-election-id', flags.leaderElect.id]
       : []),

@@ -175,6 +175,9 @@ describe('the operator keeps the last good forecast through a hostile answer', (
       logger,
       registry,
       onPolled: () => { polled(); },
+      credentialsNamespaces: ['westward-system'],
+      // UK Carbon Intensity takes no credentials: no Secret is read.
+      readSecret: () => Promise.reject(new Error('no Secret is read for this provider')),
     });
     const nextPoll = () => new Promise<void>((resolve) => { polled = resolve; });
     const hubs = [hubObject(server.url)];

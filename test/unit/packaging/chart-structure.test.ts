@@ -119,6 +119,12 @@ describe('values.schema.json', () => {
     [['moves', 'maxConcurrentPerHub'], 1.5],
     [['replicaCount'], '2'],
     [['watchNamespaces'], ['Not_A_Namespace']],
+    [['credentialsNamespaces'], ['westward-system', 'westward-system']],
+    [['credentialsNamespaces'], 'westward-system'],
+    [['networkPolicy', 'metricsFrom'], []],
+    [['networkPolicy', 'apiServerPorts'], [70000]],
+    [['networkPolicy', 'enabled'], 'on'],
+    [['metrics', 'secure'], 'yes'],
     [['image', 'pullPolicy'], 'Sometimes'],
     [['metrics', 'port'], 70000],
     [['serviceMonitor', 'interval'], 'thirty seconds'],
@@ -132,7 +138,7 @@ describe('values.schema.json', () => {
 
   it('accepts a narrowed, scoped configuration', () => {
     const v = withValue(['watchNamespaces'], ['foshan-plant', 'ningbo-plant']);
-    (v.rbac as Values).secretsNamespaces = ['westward-system'];
+    v.credentialsNamespaces = ['westward-system', 'energy-credentials'];
     (v.serviceMonitor as Values).labels = { release: 'kube-prometheus-stack' };
     const validate = validator();
     expect(validate(v), JSON.stringify(validate.errors)).toBe(true);
@@ -197,8 +203,10 @@ describe('chart Deployment', () => {
     const chartFlags = flagNames(templates.find((t) => t.name === 'deployment.yaml')?.text ?? '');
     const kustomizeFlags = flagNames(readText('config/manager/manager.yaml'));
     expect(kustomizeFlags.size).toBeGreaterThanOrEqual(7);
-    // --namespace comes from watchNamespaces, empty by default and so absent from config/manager.
-    expect([...chartFlags].sort()).toEqual([...kustomizeFlags, '--namespace'].sort());
+    // --namespace and --credentials-namespace come from watchNamespaces and credentialsNamespaces,
+    // empty by default and so absent from config/manager (the operator's defaults apply);
+    // --metrics-secure is config/metrics-auth's, off by default.
+    expect([...chartFlags].sort()).toEqual([...kustomizeFlags, '--namespace', '--credentials-namespace', '--metrics-secure'].sort());
   });
 });
 
@@ -209,18 +217,53 @@ describe('chart RBAC', () => {
   };
   const managerRules = readYaml('charts/westward/files/rbac/manager-rules.yaml') as PolicyRule[];
   const leaseRules = readYaml('charts/westward/files/rbac/leader-election-rules.yaml') as PolicyRule[];
-  const secretsRule: PolicyRule = { apiGroups: [''], resources: ['secrets'], verbs: ['get'] };
+  const credentialsRules = readYaml('charts/westward/files/rbac/credentials-rules.yaml') as PolicyRule[];
+  const kustomizeCredentials = parse(readFileSync(path.join(repoRoot, 'config/rbac/credentials_role.yaml'), 'utf8')) as { rules: PolicyRule[] };
 
-  it('grants what config/rbac grants, with secrets as the one rule kept apart', () => {
-    expect(allows(managerRules, '', 'secrets', 'get')).toBe(false);
-    expect(grants([...managerRules, secretsRule])).toEqual(grants(kustomizeRole.rules));
+  const workloadRules = readYaml('charts/westward/files/rbac/workload-rules.yaml') as PolicyRule[];
+  const kustomizeWorkloads = parse(readFileSync(path.join(repoRoot, 'config/namespaced/workload_role.yaml'), 'utf8')) as { rules: PolicyRule[] };
+
+  it('grants what config/rbac grants, rule file by rule file', () => {
+    expect(grants([...managerRules, ...workloadRules])).toEqual(grants(kustomizeRole.rules));
+    expect(grants(workloadRules)).toEqual(grants(kustomizeWorkloads.rules));
+    expect(grants(workloadRules)).toEqual(grants(kustomizeRole.rules.slice(-3)));
     expect(grants(leaseRules)).toEqual(grants(kustomizeLeases.rules));
+    expect(grants(credentialsRules)).toEqual(grants(kustomizeCredentials.rules));
   });
 
-  it('adds the secrets rule to the ClusterRole only when no namespaces narrow it', () => {
-    const text = templates.find((t) => t.name === 'clusterrole.yaml')?.text ?? '';
-    expect(text).toMatch(/\{\{-? if not \.Values\.rbac\.secretsNamespaces \}\}\s*(#[^\n]*\n\s*)?- apiGroups: \[""\]\s*resources: \[secrets\]\s*verbs: \[get\]/);
-    const roles = templates.find((t) => t.name === 'secrets-role.yaml')?.text ?? '';
-    expect(roles).toContain('range .Values.rbac.secretsNamespaces');
+  it('keeps targets and pods out of the cluster-wide rules unless no namespace scope is set', () => {
+    for (const [group, resource] of [['apps', 'deployments'], ['apps', 'statefulsets'], ['', 'pods']] as const) {
+      expect(allows(managerRules, group, resource, 'get'), resource).toBe(false);
+      expect(allows(workloadRules, group, resource, 'list'), resource).toBe(true);
+    }
+    const cluster = templates.find((t) => t.name === 'clusterrole.yaml')?.text ?? '';
+    expect(cluster).toMatch(/\{\{- if not \.Values\.watchNamespaces \}\}\s*\{\{- \.Files\.Get "files\/rbac\/workload-rules\.yaml" \| trim \| nindent 2 \}\}\s*\{\{- end \}\}/);
+    const roles = templates.find((t) => t.name === 'workload-role.yaml')?.text ?? '';
+    expect(roles).toContain('range .Values.watchNamespaces');
+    expect(roles).toMatch(/kind: Role\n/);
+    expect(roles).not.toContain('ClusterRole');
+    expect(roles).toContain('$.Files.Get "files/rbac/workload-rules.yaml"');
+    expect(roles).toMatch(/kind: RoleBinding[\s\S]*namespace: \{\{ \. \}\}[\s\S]*name: \{\{ include "westward.serviceAccountName" \$ \}\}\s*namespace: \{\{ \$\.Release\.Namespace \}\}/);
+  });
+
+  it('reads secrets only through the credentials rules, and only get', () => {
+    expect(allows(managerRules, '', 'secrets', 'get')).toBe(false);
+    expect(allows(leaseRules, '', 'secrets', 'get')).toBe(false);
+    expect(grants(credentialsRules)).toEqual(['/secrets:get']);
+  });
+
+  it('binds the credentials rules in a Role per credentials namespace, the release namespace by default', () => {
+    const cluster = templates.find((t) => t.name === 'clusterrole.yaml')?.text ?? '';
+    expect(cluster).not.toContain('secrets');
+    expect(cluster).not.toContain('credentials-rules');
+    const roles = templates.find((t) => t.name === 'credentials-role.yaml')?.text ?? '';
+    expect(roles).toMatch(/kind: Role\n/);
+    expect(roles).not.toContain('ClusterRole');
+    expect(roles).toContain('range (include "westward.credentialsNamespaces" . | fromJsonArray)');
+    expect(roles).toContain('.Files.Get "files/rbac/credentials-rules.yaml"');
+    const helpers = templates.find((t) => t.name === '_helpers.tpl')?.text ?? '';
+    expect(helpers).toContain('default (list .Release.Namespace) .Values.credentialsNamespaces | toJson');
+    const deployment = templates.find((t) => t.name === 'deployment.yaml')?.text ?? '';
+    expect(deployment).toMatch(/range \.Values\.credentialsNamespaces \}\}\s*- \{\{ printf "--credentials-namespace=%s" \. \| quote \}\}/);
   });
 });

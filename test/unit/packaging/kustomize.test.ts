@@ -1,24 +1,11 @@
 // The kustomize bases, built by the kustomize inside kubectl (offline), and the operator's RBAC
 // checked against the permissions the operator's controllers need, and nothing more.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { allows, parseObjects, readText, repoRoot, type KubeObject, type PolicyRule } from './repo.ts';
-
-function kustomize(dir: string): KubeObject[] {
-  let out: string;
-  try {
-    out = execFileSync('kubectl', ['kustomize', dir], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new Error(`kubectl kustomize ${dir} failed; these tests need kubectl (with its built-in kustomize) on PATH: ${detail}`, {
-      cause: error,
-    });
-  }
-  return parseObjects(out);
-}
+import { allows, kustomize, readText, repoRoot, type KubeObject, type PolicyRule } from './repo.ts';
 
 function only(objects: KubeObject[], kind: string): KubeObject {
   const found = objects.filter((o) => o.kind === kind);
@@ -66,8 +53,11 @@ describe('config/default', () => {
         'CustomResourceDefinition',
         'Deployment',
         'Namespace',
+        'NetworkPolicy',
         'PodDisruptionBudget',
         'Role',
+        'Role',
+        'RoleBinding',
         'RoleBinding',
         'Service',
         'ServiceAccount',
@@ -87,15 +77,17 @@ describe('config/default', () => {
     const sa = only(all, 'ServiceAccount').metadata.name;
     const deployment = only(all, 'Deployment').spec as DeploymentSpec;
     expect(deployment.template.spec.serviceAccountName).toBe(sa);
-    const clusterRole = only(all, 'ClusterRole').metadata.name;
-    const role = only(all, 'Role').metadata.name;
-    for (const [bindingKind, roleKind, roleName] of [
-      ['ClusterRoleBinding', 'ClusterRole', clusterRole],
-      ['RoleBinding', 'Role', role],
-    ] as const) {
-      const binding = only(all, bindingKind) as KubeObject & { roleRef: { kind: string; name: string }; subjects: Subject[] };
-      expect(binding.roleRef).toMatchObject({ kind: roleKind, name: roleName });
-      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa, namespace }]);
+    const roles = [only(all, 'ClusterRole'), ...all.filter((o) => o.kind === 'Role')];
+    const bindings = all.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') as (KubeObject & {
+      roleRef: { kind: string; name: string };
+      subjects: Subject[];
+    })[];
+    expect(bindings).toHaveLength(roles.length);
+    for (const role of roles) {
+      const binding = bindings.find((b) => b.roleRef.kind === role.kind && b.roleRef.name === role.metadata.name);
+      expect(binding, `a binding of ${role.kind}/${role.metadata.name}`).toBeDefined();
+      expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name: sa, namespace }]);
+      if (role.kind === 'Role') expect(binding?.metadata.namespace).toBe(role.metadata.namespace);
     }
   });
 
@@ -198,7 +190,9 @@ describe('config/prometheus', () => {
 
 describe('config/rbac', () => {
   const clusterRules = (only(rbac, 'ClusterRole') as KubeObject & { rules: PolicyRule[] }).rules;
-  const leaseRules = (only(rbac, 'Role') as KubeObject & { rules: PolicyRule[] }).rules;
+  const role = (name: string) => rbac.find((o) => o.kind === 'Role' && o.metadata.name === name) as KubeObject & { rules: PolicyRule[] };
+  const leaseRules = role('westward-leader-election').rules;
+  const credentialsRules = role('westward-credentials').rules;
 
   // What the operator needs, from its design: [group, resource, verbs].
   const needed: [string, string, string[]][] = [
@@ -211,7 +205,7 @@ describe('config/rbac', () => {
     ['apps', 'statefulsets', ['get', 'list', 'watch', 'patch']],
     ['', 'nodes', ['get', 'list', 'watch']],
     ['', 'pods', ['get', 'list', 'watch']],
-    ['', 'secrets', ['get']],
+    ['', 'pods/eviction', ['create']],
     ['events.k8s.io', 'events', ['create', 'patch']],
     ['', 'events', ['create', 'patch']],
   ];
@@ -220,6 +214,7 @@ describe('config/rbac', () => {
     ['apps', 'deployments', 'delete'],
     ['apps', 'deployments', 'update'],
     ['apps', 'statefulsets', 'delete'],
+    ['', 'secrets', 'get'],
     ['', 'secrets', 'list'],
     ['', 'secrets', 'watch'],
     ['', 'secrets', 'update'],
@@ -240,19 +235,49 @@ describe('config/rbac', () => {
     expect(allows(clusterRules, group, resource, verb)).toBe(false);
   });
 
-  it('keeps secrets as rule 8, which the narrowing patch in docs/install.md removes', () => {
-    expect(clusterRules[8]).toEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
-    expect(clusterRules).toHaveLength(10);
-    expect(readText('docs/install.md')).toContain('path: /rules/8/resources/0');
+  it('reads secrets only in its own namespace, by name', () => {
+    expect(role('westward-credentials').metadata.namespace).toBe(namespace);
+    expect(credentialsRules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    for (const verb of ['list', 'watch', 'update', 'create', 'delete']) expect(allows(credentialsRules, '', 'secrets', verb), verb).toBe(false);
   });
 
   it('uses no wildcards', () => {
-    for (const r of [...clusterRules, ...leaseRules]) for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(v).not.toBe('*');
+    for (const r of [...clusterRules, ...leaseRules, ...credentialsRules]) for (const v of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(v).not.toBe('*');
   });
 
   it('gives leases only in its own namespace, and never delete', () => {
     for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch']) expect(allows(leaseRules, 'coordination.k8s.io', 'leases', verb), verb).toBe(true);
     expect(allows(leaseRules, 'coordination.k8s.io', 'leases', 'delete')).toBe(false);
-    expect(only(rbac, 'Role').metadata.namespace).toBe(namespace);
+    expect(role('westward-leader-election').metadata.namespace).toBe(namespace);
+  });
+});
+
+describe('config/namespaced', () => {
+  const scoped = kustomize('config/namespaced');
+  const clusterRules = (only(scoped, 'ClusterRole') as KubeObject & { rules: PolicyRule[] }).rules;
+  const workloads = scoped.find((o) => o.kind === 'Role' && o.metadata.name === 'westward-workloads') as KubeObject & { rules: PolicyRule[] };
+
+  it('grants targets and pods in the watched namespace only', () => {
+    for (const [group, resource, verbs] of [['apps', 'deployments', ['get', 'list', 'watch', 'patch']], ['apps', 'statefulsets', ['get', 'list', 'watch', 'patch']], ['', 'pods', ['get', 'list', 'watch']], ['', 'pods/eviction', ['create']]] as const) {
+      for (const verb of verbs) {
+        expect(allows(clusterRules, group, resource, verb), `cluster-wide ${resource} ${verb}`).toBe(false);
+        expect(allows(workloads.rules, group, resource, verb), `${resource} ${verb}`).toBe(true);
+      }
+    }
+    expect(workloads.metadata.namespace).toBe('factory');
+    const binding = scoped.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'westward-workloads') as KubeObject & { subjects: Subject[]; roleRef: { kind: string; name: string } };
+    expect(binding.metadata.namespace).toBe('factory');
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'westward-workloads' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'westward', namespace }]);
+  });
+
+  it('keeps every other cluster-wide rule of config/default', () => {
+    const base = (only(all, 'ClusterRole') as KubeObject & { rules: PolicyRule[] }).rules;
+    expect(clusterRules).toEqual(base.slice(0, -3));
+  });
+
+  it('passes the same namespace to the operator', () => {
+    const container = (only(scoped, 'Deployment').spec as DeploymentSpec).template.spec.containers[0] as Container;
+    expect(container.args).toContain('--namespace=factory');
   });
 });

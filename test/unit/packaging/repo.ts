@@ -1,5 +1,7 @@
 // Reads the packaging files (chart, kustomize bases, CRDs) from the repository for the unit tests.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 
@@ -50,4 +52,34 @@ export function grants(rules: readonly PolicyRule[]): string[] {
   for (const r of rules)
     for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${g}/${res}:${v}`);
   return [...out].sort();
+}
+
+/** `kubectl kustomize` of a directory of the repository (the kustomize inside kubectl, offline). */
+export function kustomize(dir: string): KubeObject[] {
+  let out: string;
+  try {
+    out = execFileSync('kubectl', ['kustomize', dir], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new Error(`kubectl kustomize ${dir} failed; these tests need kubectl (with its built-in kustomize) on PATH: ${detail}`, {
+      cause: error,
+    });
+  }
+  return parseObjects(out);
+}
+
+/** An overlay of repository directories, as an installer writes one: resources plus components. */
+export function kustomizeOverlay(resources: string[], components: string[] = []): KubeObject[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'westward-overlay-'));
+  // kustomize takes only relative paths to other kustomizations.
+  const rel = (d: string) => path.relative(dir, path.join(repoRoot, d));
+  try {
+    writeFileSync(
+      path.join(dir, 'kustomization.yaml'),
+      ['resources:', ...resources.map((r) => `  - ${rel(r)}`), ...(components.length ? ['components:', ...components.map((c) => `  - ${rel(c)}`)] : [])].join('\n') + '\n',
+    );
+    return kustomize(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
