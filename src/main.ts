@@ -6,6 +6,7 @@ import { parseDuration } from './api/duration.ts';
 import { createLogger, parseLevel } from './observability/logger.ts';
 import { runOperator } from './operator.ts';
 import { installShutdown } from './runtime/shutdown.ts';
+import { westwardVersion } from './version.ts';
 
 function hostPort(value: string): { host: string; port: number } {
   const at = value.lastIndexOf(':');
@@ -23,6 +24,7 @@ function positiveInt(value: string): number {
 
 const program = new Command('westward-operator')
   .description('Places FactoryWorkloads in the greenest eligible Hub')
+  .version(westwardVersion())
   .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, else in-cluster config)')
   .option('--metrics-bind-address <host:port>', 'where /metrics is served', ':8080')
   .option('--health-probe-bind-address <host:port>', 'where /healthz and /readyz are served', ':8081')

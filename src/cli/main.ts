@@ -2,11 +2,12 @@
 // The westward command line: one program, a subcommand per capability.
 import { Command } from 'commander';
 import { registerForecastCommand } from './forecast-command.ts';
+import { westwardVersion } from '../version.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 
-const program = new Command('westward').description(
-  'Place industrial AI inference in the computing hubs with the most renewable energy',
-);
+const program = new Command('westward')
+  .description('Place industrial AI inference in the computing hubs with the most renewable energy')
+  .version(westwardVersion());
 registerForecastCommand(program);
 registerSimulateCommand(program);
 await program.parseAsync(process.argv);
