@@ -8,12 +8,14 @@ import { checkCanListen } from './cli/preflight.ts';
 import { createLogger, parseLevel } from './observability/logger.ts';
 import { runOperator } from './operator.ts';
 import { installShutdown } from './runtime/shutdown.ts';
+import { westwardVersion } from './version.ts';
 
 // Where the operator's pod runs (downward API); its own Secrets live here.
 const ownNamespace = process.env.POD_NAMESPACE ?? 'westward-system';
 
 const program = new Command('westward-operator')
   .description('Places FactoryWorkloads in the greenest eligible Hub')
+  .version(westwardVersion())
   .configureOutput({ outputError: printOneLine })
   .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster config)')
   .addOption(new Option('--metrics-bind-address <host:port>', 'where /metrics is served (":8080" for every interface)').argParser(listenAddress).default(listenAddress('127.0.0.1:8080'), '127.0.0.1:8080'))

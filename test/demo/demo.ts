@@ -36,8 +36,21 @@ const program = new Command('demo')
 program.parse(process.argv);
 const flags = program.opts<{ duration?: number; hourSeconds: number; startHour: number; seed: number; clusterDown: boolean }>();
 
+// `npm run demo | tee log`, then Ctrl-C: tee dies of the same signal, and every later write to the
+// pipe fails (EPIPE). Unhandled, that error would end the process before its cleanup; instead the
+// demo stops writing there and cleans up all the same. The terminal closing (SIGHUP) stops it too.
+let outputGone = false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', () => {
+    outputGone = true;
+    requestStop();
+  });
+}
+const write = (text: string): void => {
+  if (!outputGone) process.stdout.write(text);
+};
 const say = (line: string): void => {
-  process.stdout.write(`[demo] ${line}\n`);
+  write(`[demo] ${line}\n`);
 };
 
 let startedCluster = false;
@@ -64,7 +77,9 @@ async function cleanup(): Promise<void> {
   }
   if (startedCluster && flags.clusterDown) {
     say('bringing down the control plane the demo started');
-    const down = await run('bash', [path.join(root, 'test/cluster/down.sh')], { inherit: true });
+    // Once the output is gone, the script's progress must not go there either: a write to a dead
+    // pipe would end it halfway.
+    const down = await run('bash', [path.join(root, 'test/cluster/down.sh')], { inherit: !outputGone });
     if (down.code !== 0) say(`cluster down failed: ${firstLine(down)}`);
   } else if (startedCluster) {
     say(`leaving the control plane running (--no-cluster-down): KUBECONFIG=${path.relative(root, kubeconfig)}`);
@@ -130,6 +145,7 @@ async function applySamples(forecastUrl: string): Promise<{ hubs: string[]; name
 async function main(): Promise<void> {
   process.on('SIGINT', requestStop);
   process.on('SIGTERM', requestStop);
+  process.on('SIGHUP', requestStop);
   const realStartMs = Date.now();
   const deadline = flags.duration === undefined ? Infinity : realStartMs + flags.duration * 1000;
   if (flags.duration !== undefined) setTimeout(requestStop, flags.duration * 1000).unref();
@@ -171,7 +187,7 @@ async function main(): Promise<void> {
       color: tty,
     });
     // A terminal is redrawn in place; a log or a pipe gets one frame after the other.
-    process.stdout.write(tty ? `\u001b[2J\u001b[H${frame}\n` : `${frame}\n${'─'.repeat(100)}\n`);
+    write(tty ? `\u001b[2J\u001b[H${frame}\n` : `${frame}\n${'─'.repeat(100)}\n`);
     previous = new Map(snap.workloads.map((w) => [w.key, w.readyByHub]));
     await sleep(Math.max(0, Math.min(refreshMs - (Date.now() - now), deadline - Date.now())));
   }
@@ -189,7 +205,7 @@ try {
     await stopOnce();
     process.exit(0);
   }
-  process.stdout.write(`[demo] failed: ${message}\n`);
+  write(`[demo] failed: ${message}\n`);
   await stopOnce();
   process.exit(1);
 }

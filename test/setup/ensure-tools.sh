@@ -9,14 +9,9 @@ command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 for tool in go kubectl openssl curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "[tools] $tool is required (see README prerequisites)" >&2; exit 1; }
 done
-# helm renders the chart in the packaging and RBAC tests. Built from the Go module proxy once; the
-# ldflags give it the Kubernetes version a release build has (a plain build believes 1.20).
-helm_bin="$(go env GOPATH)/bin/helm"
-if [ -z "${HELM:-}" ] && ! command -v helm >/dev/null 2>&1 && [ ! -x "$helm_bin" ]; then
-  echo "[tools] building helm (go install, once)" >&2
-  go install -ldflags "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=33" \
-    helm.sh/helm/v3/cmd/helm@v3.18.4
-fi
+# helm renders the chart in the packaging and RBAC tests: built once from the Go module proxy as
+# release builds are (test/cluster/helm.sh), then cached.
+bash "$(dirname "$0")/../cluster/helm.sh" >/dev/null
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "[tools] installing ${missing[*]} from Debian's packages" >&2

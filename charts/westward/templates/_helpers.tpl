@@ -41,10 +41,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* repository:tag, or repository@digest when a digest is given. */}}
 {{- define "westward.image" -}}
+{{- $repository := required "image.repository is required: the registry path of the image built from the Dockerfile, e.g. --set image.repository=ghcr.io/<org>/westward" .Values.image.repository }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
 

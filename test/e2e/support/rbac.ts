@@ -1,9 +1,10 @@
 // The shipped RBAC as an installer applies it, and an identity to run the operator under it.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { kubeconfigPath, kubectlOk } from './kube.ts';
+import { helmBinary } from '../../unit/packaging/helm.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const rbacKinds = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
@@ -25,16 +26,6 @@ export async function renderedRbac(dir: string, retarget: Record<string, string>
     .join('---\n');
 }
 
-/** helm from $HELM, the PATH, or where `go install` puts it (test/setup/ensure-tools.sh). */
-function helmBinary(): string {
-  const gopath = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' });
-  const candidates = [process.env.HELM, 'helm', gopath.status === 0 ? path.join(gopath.stdout.trim(), 'bin', 'helm') : undefined];
-  for (const candidate of candidates) {
-    if (candidate !== undefined && spawnSync(candidate, ['version', '--short']).status === 0) return candidate;
-  }
-  throw new Error('helm 3 is needed (on PATH, in $HELM, or `go install helm.sh/helm/v3/cmd/helm` as test/setup/ensure-tools.sh does)');
-}
-
 /** The RBAC objects of the chart rendered as release `westward` in westward-system, with `--set`s. */
 export function chartRbac(...sets: string[]): string {
   return chartObjects([...rbacKinds], ...sets);
@@ -42,7 +33,7 @@ export function chartRbac(...sets: string[]): string {
 
 /** The chart's objects of the given kinds (release `westward` in westward-system), as a YAML stream. */
 export function chartObjects(kinds: readonly string[], ...sets: string[]): string {
-  const rendered = execFileSync(helmBinary(), ['template', 'westward', path.join(root, 'charts/westward'), '--namespace', 'westward-system', '--kube-version', '1.33.0', ...sets], {
+  const rendered = execFileSync(helmBinary(), ['template', 'westward', path.join(root, 'charts/westward'), '--namespace', 'westward-system', '--set', 'image.repository=registry.test/westward', ...sets], {
     encoding: 'utf8',
   });
   return parseAllDocuments(rendered)

@@ -1,136 +1,117 @@
-// The chart rendered by helm (`helm template`, offline) in each install mode, against the
-// kustomize bases: the same rights, where they apply, and nothing more.
-import { execFileSync, spawnSync } from 'node:child_process';
+// The chart rendered by a real helm (built with release ldflags by test/cluster/helm.sh): the
+// image reference, the leader-election Role, the ServiceMonitor gate, the Kubernetes version
+// check, and the packaged artefact.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { allows, chartDir, grants, kustomize, parseObjects, type KubeObject, type PolicyRule } from './repo.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { helm, helmBinary, render } from './helm.ts';
+import { chartDir, readYaml, type KubeObject } from './repo.ts';
 
-/** helm from $HELM, the PATH, or where `go install` puts it (test/setup/ensure-tools.sh). */
-function helmBinary(): string {
-  const goBin = (): string | undefined => {
-    const out = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' });
-    return out.status === 0 ? path.join(out.stdout.trim(), 'bin', 'helm') : undefined;
-  };
-  for (const candidate of [process.env.HELM, 'helm', goBin()]) {
-    if (candidate !== undefined && spawnSync(candidate, ['version', '--short'], { encoding: 'utf8' }).status === 0) return candidate;
-  }
-  throw new Error('these tests need helm 3 (on PATH, in $HELM, or `go install helm.sh/helm/v3/cmd/helm` as test/setup/ensure-tools.sh does)');
+const chart = readYaml('charts/westward/Chart.yaml') as { version: string; appVersion: string };
+
+beforeAll(() => {
+  helmBinary();
+}, 900_000);
+
+function containerImage(objects: KubeObject[]): string | undefined {
+  const deployment = objects.find((o) => o.kind === 'Deployment') as { spec: { template: { spec: { containers: { image: string }[] } } } } | undefined;
+  return deployment?.spec.template.spec.containers[0]?.image;
 }
 
-const helm = helmBinary();
-const namespace = 'westward-system';
+const kinds = (objects: KubeObject[]): string[] => objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
 
-function render(...sets: string[]): KubeObject[] {
-  const out = execFileSync(helm, ['template', 'westward', chartDir, '--namespace', namespace, '--kube-version', '1.33.0', ...sets], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
+describe('helm binary', () => {
+  it('believes in a current Kubernetes without --kube-version, and the chart’s kubeVersion check is real', () => {
+    expect(helm(['version', '--short']).stdout).toMatch(/^v3\.\d+\.\d+/);
+    expect(() => render()).not.toThrow();
+    const old = helm(['template', 'westward', chartDir, '--set', 'image.repository=r/w', '--kube-version', '1.30.0']);
+    expect(old.code).not.toBe(0);
+    expect(old.stderr).toContain('kubeVersion');
   });
-  return parseObjects(out);
-}
+});
 
-type Role = KubeObject & { rules: PolicyRule[] };
-type Binding = KubeObject & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
-interface Container {
-  args: string[];
-}
-const named = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
-const ofKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
-const argsOf = (objects: KubeObject[]) =>
-  ((ofKind(objects, 'Deployment')[0]?.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers[0] as Container).args;
-const rulesOf = (objects: KubeObject[]) => [...ofKind(objects, 'ClusterRole'), ...ofKind(objects, 'Role')].flatMap((r) => (r as Role).rules);
-const serviceAccount = { kind: 'ServiceAccount', name: 'westward', namespace };
-
-describe('helm template', () => {
-  it('passes helm lint --strict', () => {
-    const lint = spawnSync(helm, ['lint', '--strict', chartDir, '--kube-version', '1.33.0'], { encoding: 'utf8' });
-    expect(lint.stdout + lint.stderr).toContain('0 chart(s) failed');
+describe('image reference', () => {
+  it('has no default registry: without image.repository the chart refuses, saying what to set', () => {
+    const r = helm(['template', 'westward', chartDir]);
+    expect(r.code).not.toBe(0);
+    // Helm's own hint about --debug follows on the next lines.
+    expect(r.stderr.split('\n')[0]).toMatch(/deployment\.yaml.*image\.repository is required: .*--set image\.repository=/);
   });
 
-  describe('defaults (cluster-wide)', () => {
+  it.each([
+    [{}, `registry.test/westward:${chart.appVersion}`],
+    [{ 'image.tag': '0.2.0-rc.1' }, 'registry.test/westward:0.2.0-rc.1'],
+    [{ 'image.digest': `sha256:${'ab'.repeat(32)}` }, `registry.test/westward@sha256:${'ab'.repeat(32)}`],
+    [{ 'image.repository': '127.0.0.1:5000/w', 'image.tag': 'v1' }, '127.0.0.1:5000/w:v1'],
+  ])('%j renders %s', (set, image) => {
+    expect(containerImage(render(set))).toBe(image);
+  });
+});
+
+describe('leader election', () => {
+  it('renders the Lease Role and its binding with leader election on, and the flags that use them', () => {
     const objects = render();
-    const base = kustomize('config/default');
-
-    it('grants the cluster-wide rules of config/default, and secrets only in a Role in the release namespace', () => {
-      expect(grants((named(objects, 'ClusterRole', 'westward-manager') as Role).rules)).toEqual(grants((named(base, 'ClusterRole', 'westward-manager') as Role).rules));
-      const credentials = named(objects, 'Role', 'westward-credentials') as Role;
-      expect(credentials.metadata.namespace).toBe(namespace);
-      expect(grants(credentials.rules)).toEqual(['/secrets:get']);
-      expect(ofKind(objects, 'Role').filter((r) => allows((r as Role).rules, '', 'secrets', 'get')).map((r) => r.metadata.namespace)).toEqual([namespace]);
-      expect((named(objects, 'RoleBinding', 'westward-credentials') as Binding).subjects).toEqual([serviceAccount]);
-      expect(ofKind(objects, 'ClusterRole').some((r) => allows((r as Role).rules, '', 'secrets', 'get'))).toBe(false);
-    });
-
-    it('has no token or access review rights and no workload Roles', () => {
-      expect(allows(rulesOf(objects), 'authentication.k8s.io', 'tokenreviews', 'create')).toBe(false);
-      expect(named(objects, 'Role', 'westward-workloads')).toBeUndefined();
-      expect(argsOf(objects).filter((a) => a.startsWith('--namespace') || a.startsWith('--credentials-namespace') || a === '--metrics-secure')).toEqual([]);
-    });
-
-    it('renders the NetworkPolicy of config/network-policy', () => {
-      const chart = ofKind(objects, 'NetworkPolicy')[0]?.spec as Record<string, unknown>;
-      const kustomized = ofKind(base, 'NetworkPolicy')[0]?.spec as Record<string, unknown>;
-      for (const key of ['policyTypes', 'ingress', 'egress']) expect(chart[key], key).toEqual(kustomized[key]);
-    });
+    expect(kinds(objects)).toEqual(expect.arrayContaining(['Role/westward-leader-election', 'RoleBinding/westward-leader-election']));
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'westward-leader-election') as unknown as {
+      metadata: { namespace: string };
+      rules: { resources: string[] }[];
+    };
+    expect(role.metadata.namespace).toBe('westward-system');
+    expect(role.rules.flatMap((r) => r.resources)).toEqual(['leases']);
   });
 
-  describe('watchNamespaces (a namespace scope)', () => {
-    const objects = render('--set', 'watchNamespaces={plant-a,plant-b}');
-    const scoped = kustomize('config/namespaced');
+  it('renders no Lease rights with leader election off (one replica)', () => {
+    const objects = render({ 'leaderElection.enabled': false, replicaCount: 1 });
+    expect(kinds(objects).filter((k) => k.includes('leader-election'))).toEqual([]);
+    expect(JSON.stringify(objects)).not.toContain('leases');
+    expect(JSON.stringify(objects)).not.toContain('--leader-elect');
+    // The rest of the RBAC stays.
+    expect(kinds(objects)).toContain('ClusterRole/westward-manager');
+  });
+});
 
-    it('moves the rights on targets and pods into a Role in each watched namespace', () => {
-      const cluster = named(objects, 'ClusterRole', 'westward-manager') as Role;
-      expect(grants(cluster.rules)).toEqual(grants((named(scoped, 'ClusterRole', 'westward-manager') as Role).rules));
-      for (const [group, resource] of [['apps', 'deployments'], ['apps', 'statefulsets'], ['', 'pods']] as const) expect(allows(cluster.rules, group, resource, 'list'), resource).toBe(false);
-      const roles = ofKind(objects, 'Role').filter((r) => r.metadata.name === 'westward-workloads') as Role[];
-      expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['plant-a', 'plant-b']);
-      for (const role of roles) expect(grants(role.rules)).toEqual(grants((named(scoped, 'Role', 'westward-workloads') as Role).rules));
-      const bindings = ofKind(objects, 'RoleBinding').filter((b) => b.metadata.name === 'westward-workloads') as Binding[];
-      expect(bindings.map((b) => b.metadata.namespace).sort()).toEqual(['plant-a', 'plant-b']);
-      for (const b of bindings) expect(b.subjects).toEqual([serviceAccount]);
-      expect(ofKind(objects, 'Role').some((r) => r.metadata.namespace === 'kube-system')).toBe(false);
-    });
+describe('ServiceMonitor', () => {
+  const monitors = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'ServiceMonitor');
+  const withCrd = ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor'];
 
-    it('passes the namespaces to the operator', () => {
-      expect(argsOf(objects).filter((a) => a.startsWith('--namespace='))).toEqual(['--namespace=plant-a', '--namespace=plant-b']);
-    });
+  it.each([
+    ['disabled, CRD served', false, withCrd, 0],
+    ['enabled, CRD not served', true, [], 0],
+    ['enabled, CRD served', true, withCrd, 1],
+  ] as const)('%s: %i rendered', (_what, enabled, flags, count) => {
+    expect(monitors(render({ 'serviceMonitor.enabled': enabled }, flags))).toHaveLength(count);
+  });
+});
+
+describe('the chart artefact', () => {
+  let out = '';
+  beforeAll(() => {
+    out = mkdtempSync(path.join(tmpdir(), 'westward-chart-'));
+  });
+  afterAll(() => {
+    rmSync(out, { recursive: true, force: true });
   });
 
-  describe('credentialsNamespaces', () => {
-    const objects = render('--set', 'credentialsNamespaces={westward-system,energy-credentials}');
-
-    it('reads secrets only in the namespaces listed, and tells the operator so', () => {
-      const roles = ofKind(objects, 'Role').filter((r) => allows((r as Role).rules, '', 'secrets', 'get'));
-      expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['energy-credentials', 'westward-system']);
-      expect(argsOf(objects).filter((a) => a.startsWith('--credentials-namespace='))).toEqual([
-        '--credentials-namespace=westward-system',
-        '--credentials-namespace=energy-credentials',
-      ]);
-    });
+  it('passes helm lint --strict', () => {
+    const r = helm(['lint', '--strict', chartDir, '--set', 'image.repository=registry.test/westward']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
-  describe('metrics.secure', () => {
-    const objects = render('--set', 'metrics.secure=true', '--set', 'metrics.port=8443', '--set', 'serviceMonitor.enabled=true');
-
-    it('adds the review rights, a reader role and the flag; the ServiceMonitor scrapes over HTTPS with a token', () => {
-      const auth = named(objects, 'ClusterRole', 'westward-metrics-auth') as Role;
-      expect(grants(auth.rules)).toEqual(['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create']);
-      expect((named(objects, 'ClusterRoleBinding', 'westward-metrics-auth') as Binding).subjects).toEqual([serviceAccount]);
-      expect((named(objects, 'ClusterRole', 'westward-metrics-reader') as KubeObject & { rules: unknown[] }).rules).toEqual([{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
-      expect(argsOf(objects)).toEqual(expect.arrayContaining(['--metrics-secure', '--metrics-bind-address=:8443']));
-      const endpoint = (ofKind(objects, 'ServiceMonitor')[0]?.spec as { endpoints: Record<string, unknown>[] }).endpoints[0];
-      expect(endpoint).toMatchObject({ scheme: 'https', bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token', tlsConfig: { insecureSkipVerify: true } });
-    });
-  });
-
-  describe('networkPolicy', () => {
-    it('can be turned off', () => {
-      expect(ofKind(render('--set', 'networkPolicy.enabled=false'), 'NetworkPolicy')).toEqual([]);
-    });
-
-    it('admits metrics from the peers given', () => {
-      const objects = render('--set-json', 'networkPolicy.metricsFrom=[{"namespaceSelector":{"matchLabels":{"team":"observability"}}}]');
-      const ingress = (ofKind(objects, 'NetworkPolicy')[0]?.spec as { ingress: { from?: unknown[] }[] }).ingress;
-      expect(ingress[0]?.from).toEqual([{ namespaceSelector: { matchLabels: { team: 'observability' } } }]);
-    });
+  it('packages as westward-<version>.tgz with the CRDs, the schema and the appVersion', () => {
+    const r = helm(['package', chartDir, '--destination', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(out)).toEqual([`westward-${chart.version}.tgz`]);
+    const packaged = path.join(out, `westward-${chart.version}.tgz`);
+    const shown = parse(helm(['show', 'chart', packaged]).stdout) as { appVersion: string };
+    expect(shown.appVersion).toBe(chart.appVersion);
+    const crds = helm(['show', 'crds', packaged]).stdout;
+    expect(crds).toContain('name: hubs.westward.io');
+    expect(crds).toContain('name: factoryworkloads.westward.io');
+    // The schema travels with the artefact: a mistyped value is refused from the .tgz too.
+    const bad = helm(['template', 'w', packaged, '--set', 'image.repository=r/w', '--set', 'logLevel=loud']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('logLevel');
   });
 });
