@@ -22,7 +22,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
-LABEL org.opencontainers.image.title="westward" \
+# The source revision (docker build --build-arg REVISION=$(git rev-parse HEAD)), shown by the
+# westward_build_info metric.
+ARG REVISION=unknown
+LABEL org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.title="westward" \
       org.opencontainers.image.description="Kubernetes operator that places industrial AI inference in the computing hubs with the most renewable energy" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="0.1.0"
@@ -31,6 +35,7 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 # Stack traces point at the TypeScript sources through the emitted source maps.
 ENV NODE_ENV=production \
+    WESTWARD_REVISION=${REVISION} \
     NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
 # package.json carries "type": "module", which makes Node load dist/ as ES modules.

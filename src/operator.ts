@@ -33,7 +33,7 @@ import { systemClock, type Clock } from './runtime/clock.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { Informer, type KubeObject } from './runtime/informer.ts';
-import { kubernetesLeaseStore, LeaderElector } from './runtime/leader.ts';
+import { kubernetesLeaseStore, LeaderElector, reportLeadingWithoutElection } from './runtime/leader.ts';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -237,6 +237,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     });
     void elector.run();
   } else {
+    reportLeadingWithoutElection(registry);
     startControllers();
   }
 

@@ -47,7 +47,7 @@ export class HubForecasts {
     this.#opts = options;
     this.#fetches = counter(options.registry, {
       name: 'westward_forecast_fetches_total',
-      help: 'Forecast fetches per hub by result (success or the error kind)',
+      help: 'Forecast fetches per hub by result (Success or the error kind, both CamelCase)',
       labelNames: ['hub', 'provider', 'result'] as const,
     });
     this.#poller = new ForecastPoller({ fetch: (hubs) => this.#fetch(hubs), now: options.now });
@@ -171,7 +171,7 @@ export class HubForecasts {
     const all = new Map([...results, ...failed]);
     for (const hub of hubs) {
       const result = all.get(hub.hub);
-      const outcome = result === undefined ? 'Network' : result instanceof ForecastError ? result.kind : 'success';
+      const outcome = result === undefined ? 'Network' : result instanceof ForecastError ? result.kind : 'Success';
       this.#fetches.inc({ hub: hub.hub, provider: hub.forecast.provider, result: outcome });
       if (result instanceof ForecastError) {
         this.#opts.logger.warn({ hub: hub.hub, provider: hub.forecast.provider, kind: result.kind, err: result.message }, 'Forecast fetch failed');
