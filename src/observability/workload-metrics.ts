@@ -20,6 +20,7 @@ export interface WorkloadSeries {
   placed: { reason: string; value: 0 | 1 };
   expectedRenewableShare: number | undefined;
   avoided: { hub: string; grams: number } | undefined;
+  lastMove: { from: string; to: string; atSeconds: number } | undefined;
 }
 
 /** The values to export for a status; pure. */
@@ -29,11 +30,14 @@ export function workloadSeries(status: FactoryWorkloadStatus | undefined): Workl
   const hubs = [...new Set([...Object.keys(ready), ...Object.keys(planned)])].sort();
   const placed = status?.conditions?.find((c) => c.type === 'Placed');
   const grams = status?.avoidedEmissions?.grams;
+  const move = status?.lastMove;
+  const movedAtMs = move?.time === undefined ? NaN : Date.parse(move.time);
   return {
     replicas: hubs.map((hub) => ({ hub, ready: ready[hub] ?? 0, planned: planned[hub] ?? 0 })),
     placed: { reason: placed?.reason ?? 'Unknown', value: placed?.status === 'True' ? 1 : 0 },
     expectedRenewableShare: status?.expected?.renewableShare,
     avoided: grams === undefined ? undefined : { hub: status?.hub ?? '', grams },
+    lastMove: move === undefined || !Number.isFinite(movedAtMs) ? undefined : { from: move.from ?? '', to: move.to ?? '', atSeconds: movedAtMs / 1000 },
   };
 }
 
@@ -76,8 +80,13 @@ export function createWorkloadMetrics(registry: Registry): WorkloadMetrics {
     help: 'Power one replica draws (spec.powerPerReplicaW)',
     labelNames: [...ids, 'factory_region'] as const,
   });
+  const lastMove = gauge(registry, {
+    name: 'westward_workload_last_move_timestamp_seconds',
+    help: 'When the workload last moved between hubs (status.lastMove), from and to which hub',
+    labelNames: [...ids, 'from', 'to'] as const,
+  });
   // What was last set per workload, so a hub or reason the status no longer has loses its series.
-  const last = new Map<string, { hubs: string[]; reason: string; avoidedHub: string | undefined; region: string }>();
+  const last = new Map<string, { hubs: string[]; reason: string; avoidedHub: string | undefined; region: string; move: { from: string; to: string } | undefined }>();
 
   return {
     report(workload, status) {
@@ -105,7 +114,16 @@ export function createWorkloadMetrics(registry: Registry): WorkloadMetrics {
       if (series.avoided) avoidedGrams.set({ ...id, factory_region: workload.factoryRegion, hub: series.avoided.hub }, series.avoided.grams);
       if (before !== undefined && before.region !== workload.factoryRegion) replicaPower.remove({ ...id, factory_region: before.region });
       replicaPower.set({ ...id, factory_region: workload.factoryRegion }, workload.powerPerReplicaW);
-      last.set(key, { hubs, reason: series.placed.reason, avoidedHub: series.avoided?.hub, region: workload.factoryRegion });
+      const move = series.lastMove;
+      if (before?.move !== undefined && (before.move.from !== move?.from || before.move.to !== move.to)) lastMove.remove({ ...id, ...before.move });
+      if (move) lastMove.set({ ...id, from: move.from, to: move.to }, move.atSeconds);
+      last.set(key, {
+        hubs,
+        reason: series.placed.reason,
+        avoidedHub: series.avoided?.hub,
+        region: workload.factoryRegion,
+        move: move === undefined ? undefined : { from: move.from, to: move.to },
+      });
     },
     async forget(namespace, name) {
       last.delete(`${namespace}/${name}`);

@@ -82,6 +82,17 @@ describe('createWorkloadMetrics', () => {
     ]);
   });
 
+  it('says when and between which hubs the workload last moved, one series at a time', async () => {
+    const registry = createRegistry();
+    const metrics = createWorkloadMetrics(registry);
+    metrics.report(vision, { lastMove: { time: '2026-12-01T10:00:00Z', from: 'ningxia', to: 'gansu', reason: 'r' } });
+    metrics.report(vision, { lastMove: { time: '2026-12-01T12:30:00Z', from: 'gansu', to: 'ningxia', reason: 'r' } });
+    expect(await lines(registry, 'westward_workload_last_move_timestamp_seconds')).toEqual([
+      `westward_workload_last_move_timestamp_seconds{workload_namespace="plant-a",workload="vision",from="gansu",to="ningxia"} ${String(Date.UTC(2026, 11, 1, 12, 30) / 1000)}`,
+    ]);
+    expect(workloadSeries({ lastMove: { time: 'not a time', from: 'a', to: 'b', reason: 'r' } }).lastMove).toBeUndefined();
+  });
+
   it('follows a changed factory region without leaving the old one behind', async () => {
     const registry = createRegistry();
     const metrics = createWorkloadMetrics(registry);
@@ -97,13 +108,21 @@ describe('createWorkloadMetrics', () => {
   it('removes every series of a deleted workload and none of another', async () => {
     const registry = createRegistry();
     const metrics = createWorkloadMetrics(registry);
-    const status: FactoryWorkloadStatus = { hub: 'gansu', replicasByHub: { gansu: 1 }, plannedReplicasByHub: { gansu: 1 }, conditions: [placed('True', 'Placed')], expected: { renewableShare: 0.5, carbonIntensity: 300 }, avoidedEmissions: { grams: 1, since: 's', accountedUntil: 'u' } };
+    const status: FactoryWorkloadStatus = {
+      hub: 'gansu',
+      replicasByHub: { gansu: 1 },
+      plannedReplicasByHub: { gansu: 1 },
+      conditions: [placed('True', 'Placed')],
+      expected: { renewableShare: 0.5, carbonIntensity: 300 },
+      avoidedEmissions: { grams: 1, since: 's', accountedUntil: 'u' },
+      lastMove: { time: '2026-12-01T10:00:00Z', from: 'ningxia', to: 'gansu', reason: 'r' },
+    };
     metrics.report(vision, status);
     metrics.report({ ...vision, name: 'press' }, status);
     await metrics.forget('plant-a', 'vision');
     const text = await registry.metrics();
     expect(text).not.toMatch(/workload="vision"/);
-    for (const metric of ['ready_replicas', 'planned_replicas', 'placed', 'expected_renewable_share_ratio', 'avoided_emissions_grams', 'replica_power_watts']) {
+    for (const metric of ['ready_replicas', 'planned_replicas', 'placed', 'expected_renewable_share_ratio', 'avoided_emissions_grams', 'replica_power_watts', 'last_move_timestamp_seconds']) {
       expect(await lines(registry, `westward_workload_${metric}`), metric).toHaveLength(1);
     }
     // A workload created again under the same name starts from nothing.
