@@ -14,12 +14,11 @@ export function createRegistry(options: { processMetrics?: boolean } = {}): Regi
   const registry = new Registry();
   if (options.processMetrics === true) {
     collectDefaultMetrics({ register: registry });
-    const info = buildInfo();
     gauge(registry, {
       name: 'westward_build_info',
       help: 'Always 1; the labels say which build runs',
       labelNames: ['version', 'revision', 'node_version'] as const,
-    }).set(info, 1);
+    }).set(buildInfo(), 1);
   }
   return registry;
 }
@@ -93,8 +92,8 @@ export function histogram<L extends string>(
 /**
  * Removes every series, in every metric of `registry`, whose labels include all of `match`
  * (e.g. `{ workload_namespace: 'plant-a', workload: 'vision' }` when that FactoryWorkload is
- * deleted), so
- * per-object series do not outlive their object. Returns how many series were removed.
+ * deleted), so per-object series do not outlive their object. Returns how many series were
+ * removed.
  */
 export async function removeSeries(registry: Registry, match: Readonly<Record<string, string>>): Promise<number> {
   const wanted = Object.entries(match);
