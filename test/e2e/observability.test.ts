@@ -24,6 +24,7 @@ import {
   createTargetAndWorkload,
   deleteWorkload,
   factoryWorkload,
+  getHub,
   getWorkload,
   targetDeployment,
   waitForPlacement,
@@ -218,8 +219,13 @@ describe('observability through a real Prometheus', () => {
       expect((await samples(`westward_forecast_source{hub="${hub}"}`)).map((s) => s.labels.source).sort()).toEqual(['DeclaredGrid', 'LastGood', 'Live']);
     }
     expect((await samples(`westward_forecast_fetches_total{hub="${hubOf('far')}"}`)).map((s) => s.labels.result)).toEqual(['Success']);
-    const mw = await eventually('renewable MW of the weather-modelled hub', () => one(`westward_hub_renewable_power_megawatts{hub="${modelledHub}"}`), { timeoutMs: 60_000 });
-    expect(mw.value).toBeGreaterThanOrEqual(0);
+    // The modelled output at noon, as the Hub's status says it (rounded there to 0.1 MW).
+    const mw = await eventually('renewable MW of the weather-modelled hub, as in its status', async () => {
+      const metric = (await one(`westward_hub_renewable_power_megawatts{hub="${modelledHub}"}`))?.value;
+      const status = (await getHub(modelledHub)).status?.now?.renewableMW;
+      return metric !== undefined && status !== undefined && Math.abs(metric - status) <= 0.05 ? metric : undefined;
+    }, { timeoutMs: 60_000 });
+    expect(mw).toBeGreaterThan(0);
     // Before the first scrape the operator is "down"; once it is scraped, neither alert stays.
     await eventually('no operator-down or no-leader alert', async () => ((await samples('ALERTS{alertname=~"WestwardOperatorDown|WestwardNoLeader"}')).length === 0 ? true : undefined), { timeoutMs: 30_000 });
     // Some steps of accounting in the green hub, against the dirtier nearest one.
