@@ -44,6 +44,7 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 # Stack traces point at the TypeScript sources through the emitted source maps.
 ENV NODE_ENV=production \
+    WESTWARD_REVISION=${REVISION} \
     NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
 # package.json carries "type": "module", which makes Node load dist/ as ES modules.

@@ -36,7 +36,7 @@ import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { Informer, resourcePath, type InformerCache, type KubeObject } from './runtime/informer.ts';
 import { MultiNamespaceInformer } from './runtime/multi-namespace-informer.ts';
-import { kubernetesLeaseStore, LeaderElector } from './runtime/leader.ts';
+import { kubernetesLeaseStore, LeaderElector, reportLeadingWithoutElection } from './runtime/leader.ts';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -263,6 +263,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     });
     void elector.run();
   } else {
+    reportLeadingWithoutElection(registry);
     startControllers();
   }
 

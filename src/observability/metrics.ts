@@ -2,13 +2,24 @@
 // project convention westward_<subsystem>_<name>_<unit>, and helpers that create a metric once
 // per registry and remove an object's series when the object goes.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo } from './build-info.ts';
 
 export { Registry };
 
-/** Creates a registry; `processMetrics` adds the standard process_* and nodejs_* series. */
+/**
+ * Creates a registry; `processMetrics` adds the standard process_* and nodejs_* series and
+ * `westward_build_info`.
+ */
 export function createRegistry(options: { processMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (options.processMetrics === true) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics === true) {
+    collectDefaultMetrics({ register: registry });
+    gauge(registry, {
+      name: 'westward_build_info',
+      help: 'Always 1; the labels say which build runs',
+      labelNames: ['version', 'revision', 'node_version'] as const,
+    }).set(buildInfo(), 1);
+  }
   return registry;
 }
 
@@ -19,6 +30,20 @@ export function checkMetricName(name: string, type: 'counter' | 'gauge' | 'histo
   if (!NAME.test(name)) throw new Error(`metric name ${name} does not match westward_<subsystem>_<name>_<unit>`);
   if (type === 'counter' && !name.endsWith('_total')) throw new Error(`counter ${name} must end in _total`);
   if (type !== 'counter' && name.endsWith('_total')) throw new Error(`${type} ${name} must not end in _total`);
+}
+
+/**
+ * Labels a scrape attaches to every series of a target (the shipped scrape config and a
+ * ServiceMonitor both add `namespace` and `pod`; a ServiceMonitor also `service`, `endpoint`,
+ * `container`). A metric that used one would arrive renamed `exported_<label>`, so none may.
+ */
+export const targetLabels: readonly string[] = ['job', 'instance', 'namespace', 'pod', 'service', 'endpoint', 'container'];
+
+/** Throws when a label name would be overwritten by a target label at scrape time. */
+export function checkLabelNames(metric: string, labelNames: readonly string[]): void {
+  for (const label of labelNames) {
+    if (targetLabels.includes(label)) throw new Error(`metric ${metric}: label ${label} is a scrape target label and would arrive as exported_${label}`);
+  }
 }
 
 interface MetricConfig<L extends string> {
@@ -32,6 +57,7 @@ export function counter<L extends string>(registry: Registry, config: MetricConf
   const existing = registry.getSingleMetric(config.name);
   if (existing instanceof Counter) return existing;
   checkMetricName(config.name, 'counter');
+  checkLabelNames(config.name, config.labelNames ?? []);
   return new Counter<L>({ ...config, labelNames: config.labelNames ?? [], registers: [registry] });
 }
 
@@ -39,6 +65,7 @@ export function gauge<L extends string>(registry: Registry, config: MetricConfig
   const existing = registry.getSingleMetric(config.name);
   if (existing instanceof Gauge) return existing;
   checkMetricName(config.name, 'gauge');
+  checkLabelNames(config.name, config.labelNames ?? []);
   return new Gauge<L>({ ...config, labelNames: config.labelNames ?? [], registers: [registry] });
 }
 
@@ -52,6 +79,7 @@ export function histogram<L extends string>(
   const existing = registry.getSingleMetric(config.name);
   if (existing instanceof Histogram) return existing;
   checkMetricName(config.name, 'histogram');
+  checkLabelNames(config.name, config.labelNames ?? []);
   if (!config.name.endsWith('_seconds')) throw new Error(`histogram ${config.name} should measure _seconds`);
   return new Histogram<L>({
     ...config,
@@ -63,8 +91,9 @@ export function histogram<L extends string>(
 
 /**
  * Removes every series, in every metric of `registry`, whose labels include all of `match`
- * (e.g. `{ namespace: 'plant-a', name: 'vision' }` when that FactoryWorkload is deleted), so
- * per-object series do not outlive their object. Returns how many series were removed.
+ * (e.g. `{ workload_namespace: 'plant-a', workload: 'vision' }` when that FactoryWorkload is
+ * deleted), so per-object series do not outlive their object. Returns how many series were
+ * removed.
  */
 export async function removeSeries(registry: Registry, match: Readonly<Record<string, string>>): Promise<number> {
   const wanted = Object.entries(match);

@@ -6,7 +6,7 @@
 // server lets exactly one win (the other gets 409 Conflict and waits).
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
 import { gauge } from '../observability/metrics.ts';
 import { sleep, systemClock, type Clock } from './clock.ts';
 import { callApi, toApiError } from './errors.ts';
@@ -153,6 +153,22 @@ export interface LeaderElectorOptions {
   readonly registry?: Registry;
 }
 
+function isLeaderGauge(registry: Registry): Gauge<'lease'> {
+  return gauge(registry, {
+    name: 'westward_leader_election_is_leader',
+    help: '1 while this process leads: holds the lease, or runs without leader election (lease="").',
+    labelNames: ['lease'] as const,
+  });
+}
+
+/**
+ * A process started without leader election leads alone: it says so on the same series, so
+ * "is there a leader" is one query whichever way the operator runs.
+ */
+export function reportLeadingWithoutElection(registry: Registry): void {
+  isLeaderGauge(registry).set({ lease: '' }, 1);
+}
+
 export class LeaderElector {
   readonly #opts: LeaderElectorOptions;
   readonly #timing: ElectionTiming;
@@ -176,14 +192,7 @@ export class LeaderElector {
     if (this.#timing.retryPeriodMs >= this.#timing.renewDeadlineMs) throw new Error('retryPeriod must be shorter than renewDeadline');
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#isLeaderGauge =
-      options.registry === undefined
-        ? undefined
-        : gauge(options.registry, {
-            name: 'westward_leader_election_is_leader',
-            help: '1 while this process holds the lease.',
-            labelNames: ['lease'],
-          });
+    this.#isLeaderGauge = options.registry === undefined ? undefined : isLeaderGauge(options.registry);
     this.#isLeaderGauge?.set({ lease: options.store.describe() }, 0);
   }
 

@@ -279,10 +279,10 @@ describe('operator', () => {
         return events.items.some((e) => e.reason === 'ForecastStale') ? true : undefined;
       });
       await eventually('Prometheus to scrape the fallback', async () => {
-        const value = await prometheus?.query(`westward_forecast_fallback{hub="${hub}"}`);
+        const value = await prometheus?.query(`westward_forecast_source{hub="${hub}",source="LastGood"}`);
         return value === 1 ? true : undefined;
       }, { timeoutMs: 60_000 });
-      const failures = await prometheus.query(`sum(westward_forecast_fetches_total{hub="${hub}",result!="success"})`);
+      const failures = await prometheus.query(`sum(westward_forecast_fetches_total{hub="${hub}",result!="Success"})`);
       expect(failures).toBeGreaterThan(0);
 
       const after = await apps.readNamespacedDeployment({ namespace: ns, name: 'kiln' });

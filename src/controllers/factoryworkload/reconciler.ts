@@ -8,7 +8,8 @@ import type { FactoryWorkload, FactoryWorkloadStatus } from '../../api/index.ts'
 import { affinityFinalizer, factoryWorkloadKind, factoryWorkloadPlural, group, version } from '../../api/index.ts';
 import { workloadDemand } from '../../model/demand.ts';
 import type { Node } from '../../model/kube.ts';
-import { counter, gauge, removeSeries } from '../../observability/metrics.ts';
+import { counter } from '../../observability/metrics.ts';
+import { createWorkloadMetrics, type WorkloadIdentity } from '../../observability/workload-metrics.ts';
 import { applyCustomStatus, applyWorkload, customObjectTarget, setFinalizer, type ApplyConfiguration } from '../../runtime/apply.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { callApi, isNotFound, toApiError } from '../../runtime/errors.ts';
@@ -74,16 +75,7 @@ export function createFactoryWorkloadReconciler(
     help: 'Pods evicted so the scheduler can fill a greener planned hub that has room',
     labelNames: ['from', 'to'] as const,
   });
-  const expectedShare = gauge(ctx.registry, {
-    name: 'westward_workload_expected_renewable_share_ratio',
-    help: 'Expected renewable share at the planned hub over the dwell window (0..1)',
-    labelNames: ['namespace', 'name'] as const,
-  });
-  const avoidedGrams = gauge(ctx.registry, {
-    name: 'westward_workload_avoided_emissions_grams',
-    help: 'CO2 avoided against running at the nearest eligible hub, since status.avoidedEmissions.since',
-    labelNames: ['namespace', 'name'] as const,
-  });
+  const workloadMetrics = createWorkloadMetrics(ctx.registry);
   // In memory only: a refused write is retried when what we would write changes or after a
   // restart; the settle budget bounds evictions when a replacement keeps landing elsewhere.
   const refusals = new Map<string, { affinity: string; message: string }>();
@@ -152,7 +144,7 @@ export function createFactoryWorkloadReconciler(
     if (!fw) {
       refusals.delete(key);
       settles.delete(key);
-      await removeSeries(ctx.registry, { namespace, name });
+      await workloadMetrics.forget(namespace, name);
       return undefined;
     }
     const ref = { group, version, plural: factoryWorkloadPlural, kind: factoryWorkloadKind, name, namespace };
@@ -177,9 +169,11 @@ export function createFactoryWorkloadReconciler(
 
     const now = new Date(ctx.clock.now());
     const previous = fw.status;
+    const identity: WorkloadIdentity = { namespace, name, factoryRegion: fw.spec.factory.region, powerPerReplicaW: fw.spec.powerPerReplicaW };
     if (!target) {
       const { status, changed } = targetMissingStatus(previous, fw.metadata?.generation, now, `${fw.spec.targetRef.kind} ${fw.spec.targetRef.name}`);
       if (changed) await writeStatus(key, ref, status, now.getTime());
+      workloadMetrics.report(identity, status);
       if (conditionOf(previous?.conditions, 'TargetFound')?.status !== 'False') {
         await ctx.events.record({ regarding, type: 'Warning', reason: 'TargetNotFound', action: 'Place', note: `${fw.spec.targetRef.kind} ${namespace}/${fw.spec.targetRef.name} not found` });
       }
@@ -332,8 +326,7 @@ export function createFactoryWorkloadReconciler(
       await ctx.events.record({ regarding, type: e.type, reason: e.reason, action: 'Place', note: e.note });
     }
     if (changed) await announce(ctx, regarding, previous, status);
-    expectedShare.set({ namespace, name }, planEntry.expected.renewableShare);
-    avoidedGrams.set({ namespace, name }, accrual.record.grams);
+    workloadMetrics.report(identity, status);
     // While pods settle, look again soon: pod changes alone do not wake this controller.
     if (decision.placed.reason === 'Settling' || decision.evict !== undefined) return { requeueAfterMs: 5_000 };
     return { requeueAfterMs: Math.max(1_000, accrual.nextDueMs - now.getTime()) };

@@ -97,7 +97,7 @@ export class HubForecasts {
     this.#readSecret = options.readSecret ?? kubeSecretReader(options.kubeConfig);
     this.#fetches = counter(options.registry, {
       name: 'westward_forecast_fetches_total',
-      help: 'Forecast fetches per hub by result (success or the error kind)',
+      help: 'Forecast fetches per hub by result (Success or the error kind, both CamelCase)',
       labelNames: ['hub', 'provider', 'result'] as const,
     });
     this.#secretFailures = counter(options.registry, {
@@ -234,7 +234,7 @@ export class HubForecasts {
     if (toFetch.length > 0) for (const [hub, result] of await this.#opts.fetch(toFetch)) this.#results.set(hub, result);
     for (const [name, tracked] of polled) {
       const result = this.#results.get(name);
-      const outcome = result === undefined ? 'Network' : result instanceof ForecastError ? result.kind : 'success';
+      const outcome = result === undefined ? 'Network' : result instanceof ForecastError ? result.kind : 'Success';
       this.#fetches.inc({ hub: name, provider: tracked.request.forecast.provider, result: outcome });
       if (result instanceof ForecastError) {
         this.#opts.logger.warn({ hub: name, provider: tracked.request.forecast.provider, kind: result.kind, err: result.message }, 'Forecast fetch failed');

@@ -14,6 +14,7 @@ import type { HubForecasts } from './forecasts.ts';
 import { desiredHubStatus } from './status.ts';
 
 const hourMs = 3_600_000;
+const forecastSources = ['Live', 'LastGood', 'DeclaredGrid'] as const;
 
 export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecasts): (key: string) => Promise<ReconcileResult> {
   const share = gauge(ctx.registry, {
@@ -26,6 +27,11 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
     help: 'Carbon intensity at the hub now, gCO2/kWh',
     labelNames: ['hub'] as const,
   });
+  const renewablePower = gauge(ctx.registry, {
+    name: 'westward_hub_renewable_power_megawatts',
+    help: 'Renewable power at the hub now, MW (absent when the forecast in use does not say)',
+    labelNames: ['hub'] as const,
+  });
   const gpuFree = gauge(ctx.registry, {
     name: 'westward_hub_gpus_free',
     help: 'GPUs not requested by pods on the hub\'s Ready, schedulable nodes',
@@ -36,10 +42,10 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
     help: 'Age of the forecast in use for the hub (absent while it runs on its declared grid intensity)',
     labelNames: ['hub'] as const,
   });
-  const fallback = gauge(ctx.registry, {
-    name: 'westward_forecast_fallback',
-    help: 'Forecast fallback level in use: 0 live, 1 last good forecast, 2 declared grid intensity',
-    labelNames: ['hub'] as const,
+  const source = gauge(ctx.registry, {
+    name: 'westward_forecast_source',
+    help: 'Forecast source in use for the hub: 1 for the source in use (Live, LastGood, DeclaredGrid), 0 for the others',
+    labelNames: ['hub', 'source'] as const,
   });
 
   return async (name: string): Promise<ReconcileResult> => {
@@ -79,8 +85,10 @@ export function createHubReconciler(ctx: OperatorContext, forecasts: HubForecast
       share.set({ hub: name }, current.renewableShare);
       intensity.set({ hub: name }, current.carbonIntensity);
     }
+    if (current?.renewableMW != null) renewablePower.set({ hub: name }, current.renewableMW);
+    else renewablePower.remove({ hub: name });
     gpuFree.set({ hub: name }, capacity.free.gpu);
-    fallback.set({ hub: name }, effective.source === 'Live' ? 0 : effective.source === 'LastGood' ? 1 : 2);
+    for (const s of forecastSources) source.set({ hub: name, source: s }, s === effective.source ? 1 : 0);
     if (effective.ageMs !== null && effective.forecast) forecastAge.set({ hub: name }, effective.ageMs / 1000);
     else forecastAge.remove({ hub: name });
 

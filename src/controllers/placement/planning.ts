@@ -3,7 +3,7 @@
 // reconciler to read, and enqueues every workload. The plan is global because hubs' capacity is
 // shared.
 import type { FactoryWorkload } from '../../api/index.ts';
-import { histogram } from '../../observability/metrics.ts';
+import { gauge, histogram } from '../../observability/metrics.ts';
 import type { PlannerWorker } from '../../placement/worker.ts';
 import type { PlannerLimits, WorkloadPlan } from '../../placement/types.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
@@ -121,6 +121,14 @@ export function createPlanningReconciler(
     help: 'Time to plan every workload, in the planner thread',
     labelNames: [] as const,
   });
+  const movesInProgress = gauge(ctx.registry, {
+    name: 'westward_placement_moves_in_progress',
+    help: 'Moves the planner counts against --max-concurrent-moves: rollouts in progress and moves held for data',
+  });
+  gauge(ctx.registry, {
+    name: 'westward_placement_max_concurrent_moves',
+    help: 'The move budget: --max-concurrent-moves',
+  }).set(options.limits.maxConcurrentMoves);
   return async () => {
     // Plan on real forecasts only: before every hub's first fetch the plan would differ from
     // the one the previous operator process wrote.
@@ -147,6 +155,7 @@ export function createPlanningReconciler(
       limits: options.limits,
       pendingRollouts: new Set(state.pendingRollouts.keys()),
     });
+    movesInProgress.set(gathered.input.movesInProgress.length);
     const started = performance.now();
     let plan = await worker.plan(gathered.input);
     // A move into a hub without live data is held back and the rest planned again (the held

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, parseLevel } from '../../../src/observability/logger.ts';
-import { checkMetricName, counter, createRegistry, gauge, histogram, removeSeries } from '../../../src/observability/metrics.ts';
+import { buildInfo } from '../../../src/observability/build-info.ts';
+import { checkLabelNames, checkMetricName, counter, createRegistry, gauge, histogram, removeSeries } from '../../../src/observability/metrics.ts';
 import { startObservabilityServer } from '../../../src/observability/server.ts';
+import { reportLeadingWithoutElection } from '../../../src/runtime/leader.ts';
 
 describe('metric names', () => {
   it.each([
@@ -32,18 +35,55 @@ describe('metric names', () => {
 
   it('removes the series of one object from every metric, leaving others', async () => {
     const r = createRegistry();
-    const g = gauge(r, { name: 'westward_workload_expected_renewable_ratio', help: 'h', labelNames: ['namespace', 'name'] });
-    const h = histogram(r, { name: 'westward_workload_plan_duration_seconds', help: 'h', labelNames: ['namespace', 'name'] });
-    g.set({ namespace: 'a', name: 'x' }, 0.5);
-    g.set({ namespace: 'a', name: 'y' }, 0.7);
-    h.observe({ namespace: 'a', name: 'x' }, 0.2);
-    h.observe({ namespace: 'a', name: 'y' }, 0.2);
-    const removed = await removeSeries(r, { namespace: 'a', name: 'x' });
+    const g = gauge(r, { name: 'westward_workload_expected_renewable_ratio', help: 'h', labelNames: ['workload_namespace', 'workload'] });
+    const h = histogram(r, { name: 'westward_workload_plan_duration_seconds', help: 'h', labelNames: ['workload_namespace', 'workload'] });
+    g.set({ workload_namespace: 'a', workload: 'x' }, 0.5);
+    g.set({ workload_namespace: 'a', workload: 'y' }, 0.7);
+    h.observe({ workload_namespace: 'a', workload: 'x' }, 0.2);
+    h.observe({ workload_namespace: 'a', workload: 'y' }, 0.2);
+    const removed = await removeSeries(r, { workload_namespace: 'a', workload: 'x' });
     expect(removed).toBe(2);
     const text = await r.metrics();
-    expect(text).not.toMatch(/name="x"/);
-    expect(text).toMatch(/westward_workload_expected_renewable_ratio\{namespace="a",name="y"\} 0.7/);
-    expect(text).toMatch(/westward_workload_plan_duration_seconds_count\{namespace="a",name="y"\} 1/);
+    expect(text).not.toMatch(/workload="x"/);
+    expect(text).toMatch(/westward_workload_expected_renewable_ratio\{workload_namespace="a",workload="y"\} 0.7/);
+    expect(text).toMatch(/westward_workload_plan_duration_seconds_count\{workload_namespace="a",workload="y"\} 1/);
+  });
+});
+
+describe('label names', () => {
+  it.each(['job', 'instance', 'namespace', 'pod', 'service', 'endpoint', 'container'])(
+    'refuses %s, which a scrape sets on every series of the target',
+    (label) => {
+      expect(() => gauge(createRegistry(), { name: 'westward_test_things', help: 'h', labelNames: [label] })).toThrow(`label ${label} is a scrape target label`);
+      expect(() => { checkLabelNames('westward_test_things', [label]); }).toThrow(`exported_${label}`);
+    },
+  );
+
+  it('accepts the labels the operator uses', () => {
+    expect(() => {
+      checkLabelNames('westward_test_things', ['hub', 'workload_namespace', 'workload', 'controller', 'result', 'lease', 'source']);
+    }).not.toThrow();
+  });
+});
+
+describe('build info and leader status', () => {
+  it('an operator registry says which build runs, always 1', async () => {
+    const text = await createRegistry({ processMetrics: true }).metrics();
+    const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const line = new RegExp(`^westward_build_info\\{version="${version.replace(/\./g, '\\.')}",revision="[^"]+",node_version="${process.version.replace(/\./g, '\\.')}"\\} 1$`, 'm');
+    expect(text).toMatch(line);
+    expect(await createRegistry().metrics()).not.toContain('westward_build_info');
+  });
+
+  it('takes the revision from WESTWARD_REVISION', () => {
+    expect(buildInfo({ WESTWARD_REVISION: ' 7e1d9bf ' }).revision).toBe('7e1d9bf');
+    expect(buildInfo({ WESTWARD_REVISION: '' }).revision).toBe('unknown');
+  });
+
+  it('a process without leader election reports itself leader on the lease metric', async () => {
+    const registry = createRegistry();
+    reportLeadingWithoutElection(registry);
+    expect(await registry.metrics()).toMatch(/^westward_leader_election_is_leader\{lease=""\} 1$/m);
   });
 });
 
