@@ -101,7 +101,8 @@ describe('config/default', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.containers).toHaveLength(1);
     const c = pod.containers[0] as Container;
-    expect(c.image).toBe('westward:0.1.0');
+    // No registry by default: a name that can never resolve, never a Docker Hub short name.
+    expect(c.image).toBe('registry.invalid/set-your-registry/westward:0.1.0');
     expect(c.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
