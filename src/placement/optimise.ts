@@ -1,35 +1,189 @@
-// The exact allocator: for each class of identical replicas, a min-cost flow from groups of
-// workloads (same eligible hubs) to hubs, whose arcs to the sink carry the hub's convex
-// marginal carbon cost. See docs/planner.md for the formulation and what "exact" covers.
+// The optimiser. One class of identical replicas: a min-cost flow from groups of workloads (same
+// eligible hubs) to hubs, whose arcs to the sink carry the hub's convex marginal carbon cost,
+// which is exact. Several classes: decided together through the LP relaxation of the aggregated
+// problem, rounded, then improved class by class with the same flow. See docs/planner.md for the
+// formulation and what "exact" covers.
 import type { Allocation, Allocator, FreeWorkload, HubState } from './allocation.ts';
 import { replicasThatFit, runningNow, shapeKey, take } from './allocation.ts';
-import { marginalSegments } from './hub-cost.ts';
+import { emissionsG, marginalSegments } from './hub-cost.ts';
 import { addArc, createNetwork, flowOn, minCostFlow } from './min-cost-flow.ts';
+import type { PlacedGroup } from './make-room.ts';
+import { makeRoom } from './make-room.ts';
+import type { Simplex } from './relaxation.ts';
+import { relaxedPlacement } from './relaxation.ts';
 
 /** Largest integer the flow's arithmetic may reach with room to spare. */
 const safeLimit = 2 ** 50;
-
-/** Passes over the classes after the first: each re-solves one class with the others fixed. */
-const improvementPasses = 1;
 
 export const optimalAllocator: Allocator = (hubs, workloads) => {
   const allocation: Allocation = new Map();
   const state = hubs.map((h) => ({ ...h, residual: { ...h.residual } }));
   const classes = replicaClasses(workloads);
-  // Heavier replicas first: they have fewer ways to fit.
+  // One class: the flow is the exact optimum.
+  if (classes.length <= 1) {
+    for (const members of classes) allocateClass(state, members, allocation);
+    return allocation;
+  }
+  // Several: all classes at once in the LP relaxation, rounded by diving, then each class
+  // re-solved exactly against the others' load until nothing improves (block coordinate descent
+  // from the joint answer), then room made across shapes. Two vertices of the relaxation are
+  // rounded that way, and the better result is kept.
+  let best: { state: HubState[]; allocation: Allocation; score: Score } | null = null;
+  for (const simplex of ['primal', 'dual'] as const) {
+    const trial = { state: state.map((h) => ({ ...h, residual: { ...h.residual } })), allocation: new Map() as Allocation };
+    if (!roundRelaxation(trial.state, classes, trial.allocation, simplex)) continue;
+    descend(trial.state, classes, workloads, trial.allocation);
+    const groups = classes.flatMap((members) => groupByEligibleHubs(members));
+    const placed = groups.map((g) => placedGroup(g, trial.allocation));
+    if (makeRoom(trial.state, placed)) {
+      groups.forEach((g, i) => { splitAmongMembers(g.members, placed[i]?.placed ?? new Map(), hubs.length, trial.allocation); });
+      descend(trial.state, classes, workloads, trial.allocation);
+    }
+    const score = scoreOf(trial.state, workloads, trial.allocation);
+    if (best === null || better(score, best.score)) best = { ...trial, score };
+  }
+  if (best !== null) return best.allocation;
+  // HiGHS failed on both: the classes one after another, heavier replicas first (they have
+  // fewer ways to fit), then the same descent.
   for (const members of classes) allocateClass(state, members, allocation);
-  // With one class this is already the exact optimum; with several, re-solving each class
-  // against the others' final load can only lower the cost (block coordinate descent).
-  if (classes.length > 1) {
-    for (let pass = 0; pass < improvementPasses; pass++) {
-      for (const members of classes) {
-        release(state, members, allocation);
-        allocateClass(state, members, allocation);
+  descend(state, classes, workloads, allocation);
+  return allocation;
+};
+
+/** Re-solves each class exactly with the others fixed, until a pass improves nothing. */
+function descend(state: HubState[], classes: readonly FreeWorkload[][], workloads: readonly FreeWorkload[], allocation: Allocation): void {
+  let score = scoreOf(state, workloads, allocation);
+  for (let pass = 0; pass < maxImprovementPasses; pass++) {
+    for (const members of [...classes].reverse()) {
+      release(state, members, allocation);
+      allocateClass(state, members, allocation);
+    }
+    const next = scoreOf(state, workloads, allocation);
+    if (!better(next, score)) break;
+    score = next;
+  }
+}
+
+function placedGroup(g: Group, allocation: Allocation): PlacedGroup {
+  const placed = new Map<number, number>();
+  for (const w of g.members) {
+    const byHub = allocation.get(w.key);
+    if (byHub === undefined) continue;
+    for (const h of g.eligible) if ((byHub[h] ?? 0) > 0) placed.set(h, (placed.get(h) ?? 0) + (byHub[h] ?? 0));
+  }
+  const first = g.members[0];
+  return { eligible: g.eligible, replicas: g.replicas, running: g.running, perReplica: first?.perReplica ?? noResources, powerPerReplicaW: first?.powerPerReplicaW ?? 0, placed };
+}
+
+/** Passes over the classes after the rounding; each pass re-solves every class with the others fixed. */
+const maxImprovementPasses = 4;
+
+interface Score {
+  placed: number;
+  running: number;
+  grams: number;
+}
+
+function scoreOf(hubs: readonly HubState[], workloads: readonly FreeWorkload[], allocation: Allocation): Score {
+  let placed = 0;
+  let running = 0;
+  for (const w of workloads) {
+    const n = (allocation.get(w.key) ?? []).reduce((a, b) => a + b, 0);
+    placed += n;
+    running += Math.min(n, runningNow(w));
+  }
+  const grams = hubs.reduce((sum, h) => sum + emissionsG(h.curve, h.baseW), 0);
+  return { placed, running, grams };
+}
+
+function better(a: Score, b: Score): boolean {
+  return a.placed > b.placed || (a.placed === b.placed && (a.running > b.running || (a.running === b.running && a.grams < b.grams * (1 - 1e-12))));
+}
+
+/**
+ * Rounds the relaxation by diving: solve it on what is left and book its whole replicas (rounded
+ * down). When it holds no whole replica anywhere, each fraction (largest first) becomes a whole
+ * replica where one still fits and is closed to the next dives where none does. Again until
+ * every replica is placed, the relaxation places nothing more, or `maxDives`. False (nothing
+ * booked) if HiGHS could not solve it.
+ */
+function roundRelaxation(hubs: HubState[], classes: readonly FreeWorkload[][], allocation: Allocation, simplex: Simplex): boolean {
+  const groups = classes.flatMap((members) => groupByEligibleHubs(members));
+  const booked = groups.map(() => new Map<number, number>());
+  const left = groups.map((g) => g.replicas);
+  const runningLeft = groups.map((g) => g.running);
+  const upper = groups.map((g) => g.eligible.map(() => Infinity));
+  const book = (g: number, h: number, n: number): void => {
+    const group = groups[g];
+    const hub = hubs[h];
+    const first = group?.members[0];
+    const perHub = booked[g];
+    if (hub === undefined || first === undefined || perHub === undefined) return;
+    perHub.set(h, (perHub.get(h) ?? 0) + n);
+    take(hub.residual, first.perReplica, n);
+    hub.baseW += n * first.powerPerReplicaW;
+    left[g] = (left[g] ?? 0) - n;
+    runningLeft[g] = Math.max(0, (runningLeft[g] ?? 0) - n);
+  };
+  for (let dive = 0; dive < maxDives && left.some((n) => n > 0); dive++) {
+    const relaxed = relaxedPlacement(
+      hubs,
+      groups.map((g, i) => {
+        const first = g.members[0];
+        const shape = { perReplica: first?.perReplica ?? noResources, powerPerReplicaW: first?.powerPerReplicaW ?? 0 };
+        return { eligible: g.eligible, upper: upper[i], replicas: left[i] ?? 0, running: runningLeft[i] ?? 0, ...shape };
+      }),
+      simplex,
+    );
+    if (relaxed === null) {
+      if (dive === 0) return false;
+      break;
+    }
+    let whole = 0;
+    const fractions: { g: number; k: number; x: number }[] = [];
+    groups.forEach((group, g) => {
+      const first = group.members[0];
+      if (first === undefined) return;
+      group.eligible.forEach((h, k) => {
+        const hub = hubs[h];
+        const x = relaxed[g]?.[k] ?? 0;
+        if (hub === undefined || x <= fractionEpsilon) return;
+        // Within what is really left: the relaxation holds only to HiGHS's tolerance.
+        const n = Math.min(Math.floor(x + fractionEpsilon), left[g] ?? 0, replicasThatFit(hub.residual, first.perReplica, left[g] ?? 0));
+        if (n > 0) {
+          book(g, h, n);
+          whole += n;
+        } else fractions.push({ g, k, x });
+      });
+    });
+    if (whole > 0) continue;
+    if (fractions.length === 0) break;
+    fractions.sort((a, b) => b.x - a.x || a.g - b.g || a.k - b.k);
+    for (const { g, k } of fractions) {
+      const group = groups[g];
+      const h = group?.eligible[k] ?? -1;
+      const first = group?.members[0];
+      const hub = hubs[h];
+      if (first === undefined || hub === undefined) continue;
+      if ((left[g] ?? 0) > 0 && replicasThatFit(hub.residual, first.perReplica, 1) > 0) book(g, h, 1);
+      else {
+        const caps = upper[g];
+        if (caps !== undefined) caps[k] = 0;
       }
     }
   }
-  return allocation;
-};
+  // Booked already: hand the replicas out without booking them again.
+  groups.forEach((group, g) => { splitAmongMembers(group.members, booked[g] ?? new Map(), hubs.length, allocation); });
+  return true;
+}
+
+/** Relaxations solved while rounding, at most. */
+const maxDives = 2;
+
+/** Below this a relaxation's value is zero, and within it of an integer it is that integer. */
+const fractionEpsilon = 1e-6;
+
+const noResources = { gpu: 0, cpuMilli: 0, memoryBytes: 0 };
 
 /** Adds (`sign` 1) or removes (`sign` −1) the members' allocated replicas from the hubs' load. */
 function book(hubs: HubState[], members: readonly FreeWorkload[], allocation: Allocation, sign: 1 | -1): void {
