@@ -142,20 +142,23 @@ export function generateInstance(partial: Partial<InstanceOptions>): PlanInput {
 }
 
 /**
- * The instance families of the mixed-shape work (docs/planner.md, "Mixed shapes"), each a seeded
- * list: the shapes where the classes fight over the same hubs and capacity is tight.
+ * The instance families of the mixed-shape work (docs/planner.md, "Mixed shapes"), each seeded:
+ * shapes that compete for the same hubs, capacity near or below the demand. `size` scales a
+ * family down (workloads and hubs) for the unit tests; the benchmark runs them at full size.
  */
 export const families = {
   /** one shape, 8-GPU replicas, tight capacity, renewable kinks on every hub */
-  eightGpuKinks: (seed: number): PlanInput =>
-    generateInstance({ seed, hubs: 4 + (seed % 4), workloads: 30 + (seed % 40), slots: 12, shapes: [shapes.gpu8], regions: 3, renewableMWHubs: 1, capacityFactor: 0.6 + (seed % 5) * 0.1 }),
+  eightGpuKinks: (seed: number, size: Partial<InstanceOptions> = {}): PlanInput =>
+    generateInstance({ seed, hubs: 4 + (seed % 4), workloads: 30 + (seed % 40), slots: 12, shapes: [shapes.gpu8], regions: 3, renewableMWHubs: 1, capacityFactor: 0.6 + (seed % 5) * 0.1, ...size }),
   /** GPU x1, GPU x2 and CPU-only, capacity from half the demand to twice it */
-  threeShapes: (seed: number): PlanInput =>
-    generateInstance({ seed, hubs: 6, workloads: 120, slots: 12, regions: 3, capacityFactor: 0.5 + ((seed * 7) % 16) * 0.1 }),
+  threeShapes: (seed: number, size: Partial<InstanceOptions> = {}): PlanInput =>
+    generateInstance({ seed, hubs: 6, workloads: 120, slots: 12, regions: 3, capacityFactor: 0.5 + ((seed * 7) % 16) * 0.1, ...size }),
   /** 8-, 4- and 1-GPU replicas, capacity 0.6 to 1.2 times the demand */
-  heavyAndLight: (seed: number): PlanInput =>
-    generateInstance({ seed, hubs: 8, workloads: 200, slots: 12, shapes: [shapes.gpu8, shapes.gpu4, shapes.gpu1], regions: 4, capacityFactor: 0.6 + ((seed * 5) % 7) * 0.1 }),
-  /** five shapes, 8-GPU to CPU-only, 2,000 workloads on 16 hubs */
-  fiveShapes: (seed: number): PlanInput =>
-    generateInstance({ seed, hubs: 16, workloads: 2000, slots: 24, shapes: [shapes.gpu8, shapes.gpu4, shapes.gpu2, shapes.gpu1, shapes.cpu], capacityFactor: 0.6 + ((seed * 3) % 9) * 0.1 }),
-} satisfies Record<string, (seed: number) => PlanInput>;
+  heavyAndLight: (seed: number, size: Partial<InstanceOptions> = {}): PlanInput =>
+    generateInstance({ seed, hubs: 8, workloads: 200, slots: 12, shapes: [shapes.gpu8, shapes.gpu4, shapes.gpu1], regions: 4, capacityFactor: 0.6 + ((seed * 5) % 7) * 0.1, ...size }),
+  /** five shapes, 8-GPU to CPU-only, 2,000 workloads on 16 hubs, capacity 0.6 to 1.4 times the demand */
+  fiveShapes: (seed: number, size: Partial<InstanceOptions> = {}): PlanInput =>
+    generateInstance({ seed, hubs: 16, workloads: 2000, slots: 24, shapes: [shapes.gpu8, shapes.gpu4, shapes.gpu2, shapes.gpu1, shapes.cpu], capacityFactor: 0.6 + ((seed * 3) % 9) * 0.1, ...size }),
+} satisfies Record<string, (seed: number, size?: Partial<InstanceOptions>) => PlanInput>;
+
+export type Family = keyof typeof families;
