@@ -11,68 +11,71 @@ import type { PlacedGroup } from './make-room.ts';
 import { makeRoom } from './make-room.ts';
 import type { Simplex } from './relaxation.ts';
 import { relaxedPlacement } from './relaxation.ts';
+import type { Resources } from './types.ts';
 
 /** Largest integer the flow's arithmetic may reach with room to spare. */
 const safeLimit = 2 ** 50;
 
 export const optimalAllocator: Allocator = (hubs, workloads) => {
-  const allocation: Allocation = new Map();
   const state = hubs.map((h) => ({ ...h, residual: { ...h.residual } }));
   const classes = replicaClasses(workloads);
   // One class: the flow is the exact optimum.
-  if (classes.length <= 1) {
-    for (const members of classes) allocateClass(state, members, allocation);
-    return allocation;
-  }
-  // Several: all classes at once in the LP relaxation, rounded by diving, then each class
-  // re-solved exactly against the others' load until nothing improves (block coordinate descent
-  // from the joint answer), then room made across shapes. Two vertices of the relaxation are
-  // rounded that way, and the better result is kept.
-  let best: { state: HubState[]; allocation: Allocation; score: Score } | null = null;
-  for (const simplex of ['primal', 'dual'] as const) {
-    const trial = { state: state.map((h) => ({ ...h, residual: { ...h.residual } })), allocation: new Map() as Allocation };
-    if (!roundRelaxation(trial.state, classes, trial.allocation, simplex)) continue;
-    descend(trial.state, classes, workloads, trial.allocation);
-    const groups = classes.flatMap((members) => groupByEligibleHubs(members));
-    const placed = groups.map((g) => placedGroup(g, trial.allocation));
-    if (makeRoom(trial.state, placed)) {
-      groups.forEach((g, i) => { splitAmongMembers(g.members, placed[i]?.placed ?? new Map(), hubs.length, trial.allocation); });
-      descend(trial.state, classes, workloads, trial.allocation);
-    }
-    const score = scoreOf(trial.state, workloads, trial.allocation);
-    if (best === null || better(score, best.score)) best = { ...trial, score };
-  }
-  if (best !== null) return best.allocation;
-  // HiGHS failed on both: the classes one after another, heavier replicas first (they have
-  // fewer ways to fit), then the same descent.
-  for (const members of classes) allocateClass(state, members, allocation);
-  descend(state, classes, workloads, allocation);
+  const solved = classes.length <= 1 ? solveClasses(state, classes) : solveJointly(state, classes);
+  const allocation: Allocation = new Map();
+  for (const group of solved.flat()) splitAmongMembers(group.members, group.placed, hubs.length, allocation);
   return allocation;
 };
 
+function solveClasses(state: HubState[], classes: readonly Group[][]): Group[][] {
+  for (const groups of classes) solveClass(state, groups);
+  return classes as Group[][];
+}
+
+/**
+ * Several classes: all at once in the LP relaxation, rounded by diving, then each class re-solved
+ * exactly against the others' load until nothing improves (block coordinate descent from the
+ * joint answer), then room made across shapes, and the descent again. If that places fewer
+ * replicas than the relaxation (rounded down), another vertex of the relaxation is rounded the
+ * same way and the better result kept.
+ */
+function solveJointly(state: HubState[], classes: readonly Group[][]): Group[][] {
+  let best: { state: HubState[]; classes: Group[][]; score: Score } | null = null;
+  for (const simplex of ['dual', 'primal'] as const) {
+    const trial = { state: state.map((h) => ({ ...h, residual: { ...h.residual } })), classes: classes.map((c) => c.map((g) => ({ ...g, placed: new Map<number, number>() }))) };
+    const groups = trial.classes.flat();
+    const bound = roundRelaxation(trial.state, groups, simplex);
+    if (bound === null) continue;
+    descend(trial.state, trial.classes);
+    if (makeRoom(trial.state, groups)) descend(trial.state, trial.classes);
+    const score = scoreOf(trial.state, groups);
+    if (best === null || better(score, best.score)) best = { ...trial, score };
+    // As many as the relaxation places, rounded down: no rounding places more.
+    if (best.score.placed >= Math.floor(bound + fractionEpsilon)) break;
+  }
+  if (best !== null) {
+    state.splice(0, state.length, ...best.state);
+    return best.classes;
+  }
+  // HiGHS failed on both: the classes one after another, heavier replicas first (they have
+  // fewer ways to fit), then the same descent.
+  solveClasses(state, classes);
+  descend(state, classes);
+  return classes as Group[][];
+}
+
 /** Re-solves each class exactly with the others fixed, until a pass improves nothing. */
-function descend(state: HubState[], classes: readonly FreeWorkload[][], workloads: readonly FreeWorkload[], allocation: Allocation): void {
-  let score = scoreOf(state, workloads, allocation);
+function descend(state: HubState[], classes: readonly Group[][]): void {
+  const groups = classes.flat();
+  let score = scoreOf(state, groups);
   for (let pass = 0; pass < maxImprovementPasses; pass++) {
     for (const members of [...classes].reverse()) {
-      release(state, members, allocation);
-      allocateClass(state, members, allocation);
+      for (const g of members) unbook(state, g);
+      solveClass(state, members);
     }
-    const next = scoreOf(state, workloads, allocation);
+    const next = scoreOf(state, groups);
     if (!better(next, score)) break;
     score = next;
   }
-}
-
-function placedGroup(g: Group, allocation: Allocation): PlacedGroup {
-  const placed = new Map<number, number>();
-  for (const w of g.members) {
-    const byHub = allocation.get(w.key);
-    if (byHub === undefined) continue;
-    for (const h of g.eligible) if ((byHub[h] ?? 0) > 0) placed.set(h, (placed.get(h) ?? 0) + (byHub[h] ?? 0));
-  }
-  const first = g.members[0];
-  return { eligible: g.eligible, replicas: g.replicas, running: g.running, perReplica: first?.perReplica ?? noResources, powerPerReplicaW: first?.powerPerReplicaW ?? 0, placed };
 }
 
 /** Passes over the classes after the rounding; each pass re-solves every class with the others fixed. */
@@ -84,13 +87,15 @@ interface Score {
   grams: number;
 }
 
-function scoreOf(hubs: readonly HubState[], workloads: readonly FreeWorkload[], allocation: Allocation): Score {
+function scoreOf(hubs: readonly HubState[], groups: readonly Group[]): Score {
   let placed = 0;
   let running = 0;
-  for (const w of workloads) {
-    const n = (allocation.get(w.key) ?? []).reduce((a, b) => a + b, 0);
+  for (const g of groups) {
+    let n = 0;
+    for (const k of g.placed.values()) n += k;
     placed += n;
-    running += Math.min(n, runningNow(w));
+    // Within a group running replicas are handed out first (`splitAmongMembers`).
+    running += Math.min(n, g.running);
   }
   const grams = hubs.reduce((sum, h) => sum + emissionsG(h.curve, h.baseW), 0);
   return { placed, running, grams };
@@ -104,52 +109,43 @@ function better(a: Score, b: Score): boolean {
  * Rounds the relaxation by diving: solve it on what is left and book its whole replicas (rounded
  * down). When it holds no whole replica anywhere, each fraction (largest first) becomes a whole
  * replica where one still fits and is closed to the next dives where none does. Again until
- * every replica is placed, the relaxation places nothing more, or `maxDives`. False (nothing
- * booked) if HiGHS could not solve it.
+ * every replica is placed, the relaxation places nothing more, or `maxDives`. The groups'
+ * `placed` and the hubs carry the result; returns the relaxation's replicas placed (a bound on
+ * any integral placement), or null, with nothing booked, if HiGHS could not solve it.
  */
-function roundRelaxation(hubs: HubState[], classes: readonly FreeWorkload[][], allocation: Allocation, simplex: Simplex): boolean {
-  const groups = classes.flatMap((members) => groupByEligibleHubs(members));
-  const booked = groups.map(() => new Map<number, number>());
+function roundRelaxation(hubs: HubState[], groups: readonly Group[], simplex: Simplex): number | null {
   const left = groups.map((g) => g.replicas);
   const runningLeft = groups.map((g) => g.running);
   const upper = groups.map((g) => g.eligible.map(() => Infinity));
+  let bound = 0;
   const book = (g: number, h: number, n: number): void => {
     const group = groups[g];
     const hub = hubs[h];
-    const first = group?.members[0];
-    const perHub = booked[g];
-    if (hub === undefined || first === undefined || perHub === undefined) return;
-    perHub.set(h, (perHub.get(h) ?? 0) + n);
-    take(hub.residual, first.perReplica, n);
-    hub.baseW += n * first.powerPerReplicaW;
+    if (hub === undefined || group === undefined) return;
+    bookOn(hub, group, h, n);
     left[g] = (left[g] ?? 0) - n;
     runningLeft[g] = Math.max(0, (runningLeft[g] ?? 0) - n);
   };
   for (let dive = 0; dive < maxDives && left.some((n) => n > 0); dive++) {
     const relaxed = relaxedPlacement(
       hubs,
-      groups.map((g, i) => {
-        const first = g.members[0];
-        const shape = { perReplica: first?.perReplica ?? noResources, powerPerReplicaW: first?.powerPerReplicaW ?? 0 };
-        return { eligible: g.eligible, upper: upper[i], replicas: left[i] ?? 0, running: runningLeft[i] ?? 0, ...shape };
-      }),
+      groups.map((g, i) => ({ ...g, upper: upper[i], replicas: left[i] ?? 0, running: runningLeft[i] ?? 0 })),
       simplex,
     );
     if (relaxed === null) {
-      if (dive === 0) return false;
+      if (dive === 0) return null;
       break;
     }
+    if (dive === 0) bound = relaxed.placed;
     let whole = 0;
     const fractions: { g: number; k: number; x: number }[] = [];
     groups.forEach((group, g) => {
-      const first = group.members[0];
-      if (first === undefined) return;
       group.eligible.forEach((h, k) => {
         const hub = hubs[h];
-        const x = relaxed[g]?.[k] ?? 0;
+        const x = relaxed.replicas[g]?.[k] ?? 0;
         if (hub === undefined || x <= fractionEpsilon) return;
         // Within what is really left: the relaxation holds only to HiGHS's tolerance.
-        const n = Math.min(Math.floor(x + fractionEpsilon), left[g] ?? 0, replicasThatFit(hub.residual, first.perReplica, left[g] ?? 0));
+        const n = Math.min(Math.floor(x + fractionEpsilon), left[g] ?? 0, replicasThatFit(hub.residual, group.perReplica, left[g] ?? 0));
         if (n > 0) {
           book(g, h, n);
           whole += n;
@@ -162,19 +158,16 @@ function roundRelaxation(hubs: HubState[], classes: readonly FreeWorkload[][], a
     for (const { g, k } of fractions) {
       const group = groups[g];
       const h = group?.eligible[k] ?? -1;
-      const first = group?.members[0];
       const hub = hubs[h];
-      if (first === undefined || hub === undefined) continue;
-      if ((left[g] ?? 0) > 0 && replicasThatFit(hub.residual, first.perReplica, 1) > 0) book(g, h, 1);
+      if (group === undefined || hub === undefined) continue;
+      if ((left[g] ?? 0) > 0 && replicasThatFit(hub.residual, group.perReplica, 1) > 0) book(g, h, 1);
       else {
         const caps = upper[g];
         if (caps !== undefined) caps[k] = 0;
       }
     }
   }
-  // Booked already: hand the replicas out without booking them again.
-  groups.forEach((group, g) => { splitAmongMembers(group.members, booked[g] ?? new Map(), hubs.length, allocation); });
-  return true;
+  return bound;
 }
 
 /** Relaxations solved while rounding, at most. */
@@ -183,41 +176,57 @@ const maxDives = 2;
 /** Below this a relaxation's value is zero, and within it of an integer it is that integer. */
 const fractionEpsilon = 1e-6;
 
-const noResources = { gpu: 0, cpuMilli: 0, memoryBytes: 0 };
+/** Books `n` replicas of the group on hub `h` (negative `n` takes them off). */
+function bookOn(hub: HubState, group: Group, h: number, n: number): void {
+  take(hub.residual, group.perReplica, n);
+  hub.baseW += n * group.powerPerReplicaW;
+  const next = (group.placed.get(h) ?? 0) + n;
+  if (next === 0) group.placed.delete(h);
+  else group.placed.set(h, next);
+}
 
-/** Adds (`sign` 1) or removes (`sign` −1) the members' allocated replicas from the hubs' load. */
-function book(hubs: HubState[], members: readonly FreeWorkload[], allocation: Allocation, sign: 1 | -1): void {
-  for (const w of members) {
-    const byHub = allocation.get(w.key);
-    if (byHub === undefined) continue;
-    for (const h of w.eligible) {
-      const replicas = byHub[h] ?? 0;
-      const hub = hubs[h];
-      if (hub === undefined || replicas === 0) continue;
-      take(hub.residual, w.perReplica, sign * replicas);
-      hub.baseW += sign * replicas * w.powerPerReplicaW;
-    }
+function unbook(hubs: HubState[], group: Group): void {
+  for (const [h, n] of [...group.placed]) {
+    const hub = hubs[h];
+    if (hub !== undefined) bookOn(hub, group, h, -n);
   }
 }
 
-function release(hubs: HubState[], members: readonly FreeWorkload[], allocation: Allocation): void {
-  book(hubs, members, allocation, -1);
-  for (const w of members) allocation.delete(w.key);
-}
-
-/** Workloads with identical replicas (resources and power), heaviest class first. */
-export function replicaClasses(workloads: readonly FreeWorkload[]): FreeWorkload[][] {
-  const classes = new Map<string, FreeWorkload[]>();
+/**
+ * Workloads with identical replicas (resources and power) form a class, heaviest class first;
+ * within a class, workloads with the same eligible hubs form a group, in the order of those hubs.
+ * Per workload this is two map look-ups: keys are built once per distinct shape and hub list.
+ */
+export function replicaClasses(workloads: readonly FreeWorkload[]): Group[][] {
+  const shapeKeys = new Map<Resources, Map<number, string>>();
+  const eligibleKeys = new Map<readonly number[], string>();
+  const classes = new Map<string, Map<string, Group>>();
   for (const w of workloads) {
-    const key = shapeKey(w);
-    const members = classes.get(key);
-    if (members === undefined) classes.set(key, [w]);
-    else members.push(w);
+    let byPower = shapeKeys.get(w.perReplica);
+    if (byPower === undefined) shapeKeys.set(w.perReplica, (byPower = new Map<number, string>()));
+    let shape = byPower.get(w.powerPerReplicaW);
+    if (shape === undefined) byPower.set(w.powerPerReplicaW, (shape = shapeKey(w)));
+    let eligible = eligibleKeys.get(w.eligible);
+    if (eligible === undefined) eligibleKeys.set(w.eligible, (eligible = w.eligible.join(',')));
+    let groups = classes.get(shape);
+    if (groups === undefined) classes.set(shape, (groups = new Map<string, Group>()));
+    let group = groups.get(eligible);
+    if (group === undefined) {
+      group = { eligible: w.eligible, perReplica: w.perReplica, powerPerReplicaW: w.powerPerReplicaW, members: [], replicas: 0, running: 0, staying: new Map(), placed: new Map() };
+      groups.set(eligible, group);
+    }
+    group.members.push(w);
+    group.replicas += w.replicas;
+    group.running += Math.min(w.replicas, runningNow(w));
+    for (const [h, n] of w.staying) group.staying.set(h, (group.staying.get(h) ?? 0) + n);
   }
-  return [...classes.values()].sort((a, b) => compareShapes(a[0], b[0]));
+  const byKey = <T>([a]: [string, T], [b]: [string, T]): number => (a < b ? -1 : a > b ? 1 : 0);
+  return [...classes.values()]
+    .map((groups) => [...groups.entries()].sort(byKey).map(([, g]) => g))
+    .sort((a, b) => compareShapes(a[0], b[0]));
 }
 
-function compareShapes(a: FreeWorkload | undefined, b: FreeWorkload | undefined): number {
+function compareShapes(a: Group | undefined, b: Group | undefined): number {
   if (a === undefined || b === undefined) return 0;
   return (
     b.powerPerReplicaW - a.powerPerReplicaW ||
@@ -227,42 +236,22 @@ function compareShapes(a: FreeWorkload | undefined, b: FreeWorkload | undefined)
   );
 }
 
-interface Group {
+/** Workloads of one shape and one set of eligible hubs: interchangeable for the optimiser. */
+interface Group extends PlacedGroup {
   eligible: number[];
   members: FreeWorkload[];
-  replicas: number;
-  /** replicas of members that run now, placed before new ones */
-  running: number;
   /** replicas of members that run in each hub now (stay candidates) */
   staying: Map<number, number>;
-}
-
-function groupByEligibleHubs(members: readonly FreeWorkload[]): Group[] {
-  const groups = new Map<string, Group>();
-  for (const w of members) {
-    const key = w.eligible.join(',');
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = { eligible: w.eligible, members: [], replicas: 0, running: 0, staying: new Map() };
-      groups.set(key, group);
-    }
-    group.members.push(w);
-    group.replicas += w.replicas;
-    group.running += Math.min(w.replicas, runningNow(w));
-    for (const [h, n] of w.staying) group.staying.set(h, (group.staying.get(h) ?? 0) + n);
-  }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
 }
 
 /**
  * One class: nodes source, sink, groups, hubs. Arc costs are integers, lexicographic in
  * (carbon in grams rounded to `unit`, replicas that leave their current hub): the second tier
- * only breaks exact carbon ties, in favour of staying put.
+ * only breaks exact carbon ties, in favour of staying put. Sets the groups' `placed` and books it.
  */
-function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Allocation): void {
-  const first = members[0];
+function solveClass(hubs: HubState[], groups: readonly Group[]): void {
+  const first = groups[0];
   if (first === undefined) return;
-  const groups = groupByEligibleHubs(members);
   const total = groups.reduce((sum, g) => sum + g.replicas, 0);
   const capacity = hubs.map((h) => replicasThatFit(h.residual, first.perReplica, total));
   const segments = hubs.map((h, i) => marginalSegments(h.curve, h.baseW, first.powerPerReplicaW, capacity[i] ?? 0));
@@ -302,14 +291,12 @@ function allocateClass(hubs: HubState[], members: FreeWorkload[], allocation: Al
   minCostFlow(net, source, sink, total);
 
   groups.forEach((group, g) => {
-    const perHub = new Map<number, number>();
     for (const a of arcs[g] ?? []) {
       const flow = flowOn(net, a.stay) + flowOn(net, a.move);
-      if (flow > 0) perHub.set(a.hub, flow);
+      const hub = hubs[a.hub];
+      if (flow > 0 && hub !== undefined) bookOn(hub, group, a.hub, flow);
     }
-    splitAmongMembers(group.members, perHub, hubs.length, allocation);
   });
-  book(hubs, members, allocation, 1);
 }
 
 /**

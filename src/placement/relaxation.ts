@@ -43,11 +43,15 @@ const simplexStrategy: Record<Simplex, number> = { dual: 1, primal: 4 };
 /** Slack on a tier once it is fixed, so the next tier's row is feasible within HiGHS's tolerances. */
 const tierSlack = 1e-6;
 
-/**
- * Fractional replicas per group and eligible hub (`result[g][k]` on `groups[g].eligible[k]`), on
- * top of the hubs' base load and within their residual capacity; null if HiGHS fails.
- */
-export function relaxedPlacement(hubs: readonly HubState[], groups: readonly RelaxedGroup[], simplex: Simplex): number[][] | null {
+export interface Relaxed {
+  /** fractional replicas per group and eligible hub: `replicas[g][k]` on `groups[g].eligible[k]` */
+  replicas: number[][];
+  /** the most replicas the relaxation places (tier 1's optimum): no integral placement places more */
+  placed: number;
+}
+
+/** The relaxation on top of the hubs' base load, within their residual capacity; null if HiGHS fails. */
+export function relaxedPlacement(hubs: readonly HubState[], groups: readonly RelaxedGroup[], simplex: Simplex): Relaxed | null {
   const columns: { rows: number[]; values: number[]; lower: number; upper: number }[] = [];
   const rowLower: number[] = [];
   const rowUpper: number[] = [];
@@ -115,7 +119,7 @@ export function relaxedPlacement(hubs: readonly HubState[], groups: readonly Rel
       for (const { column, group } of here) entry(column, row, -group.powerPerReplicaW);
     }
   });
-  if (columns.length === 0) return groups.map(() => []);
+  if (columns.length === 0) return { replicas: groups.map(() => []), placed: 0 };
 
   const starts: number[] = [0];
   const indices: number[] = [];
@@ -140,6 +144,7 @@ export function relaxedPlacement(hubs: readonly HubState[], groups: readonly Rel
     model.options.set({ output_flag: false, log_to_console: false, presolve: 'off', simplex_strategy: simplexStrategy[simplex] });
     const all = { kind: 'range', from: 0, to: numCols - 1 } as const;
     const tiers = [placedCost, runningCost, carbonCost].filter((costs) => costs.some((c) => c !== 0));
+    let placed = 0;
     for (const [i, costs] of tiers.entries()) {
       if (i > 0) {
         // Fix the tier before: no less of it than the optimum found, give or take the slack.
@@ -154,9 +159,10 @@ export function relaxedPlacement(hubs: readonly HubState[], groups: readonly Rel
       }
       const result = model.run();
       if (result.modelStatus !== highs.constants.modelStatus.optimal) return null;
+      if (i === 0) placed = -model.getObjectiveValue();
     }
     const primal = model.getSolution().colValue;
-    return xColumns.map((xs) => xs.map((x) => Math.max(0, primal[x] ?? 0)));
+    return { replicas: xColumns.map((xs) => xs.map((x) => Math.max(0, primal[x] ?? 0))), placed };
   } finally {
     model.dispose();
   }
