@@ -63,15 +63,30 @@ function solveJointly(state: HubState[], classes: readonly Group[][]): Group[][]
   return classes as Group[][];
 }
 
-/** Re-solves each class exactly with the others fixed, until a pass improves nothing. */
+/**
+ * Re-solves each class exactly with the others fixed, until a pass improves nothing. A class
+ * whose surroundings did not change since it was last solved is skipped: its answer would be
+ * the same.
+ */
 function descend(state: HubState[], classes: readonly Group[][]): void {
   const groups = classes.flat();
+  const order = [...classes].reverse();
+  // the step at which each class was last solved, and at which its placement last changed
+  const solvedAt = order.map(() => -1);
+  const changedAt = order.map(() => 0);
+  let step = 0;
   let score = scoreOf(state, groups);
   for (let pass = 0; pass < maxImprovementPasses; pass++) {
-    for (const members of [...classes].reverse()) {
+    order.forEach((members, c) => {
+      step++;
+      const othersChanged = changedAt.some((at, o) => o !== c && at > (solvedAt[c] ?? -1));
+      if (!othersChanged && (solvedAt[c] ?? -1) >= 0) return;
+      const before = members.map((g) => [...g.placed].join(';')).join('|');
       for (const g of members) unbook(state, g);
       solveClass(state, members);
-    }
+      solvedAt[c] = step;
+      if (members.map((g) => [...g.placed].join(';')).join('|') !== before) changedAt[c] = step;
+    });
     const next = scoreOf(state, groups);
     if (!better(next, score)) break;
     score = next;
