@@ -80,7 +80,7 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
         ? fresh
         : { full: budget.full || fresh.full, closed: new Set([...budget.closed, ...fresh.closed]), accepted: fresh.accepted };
     if (held.length === 0) {
-      let state: Settled = { allocation, pinned, usage, budget, statuses: active.map((e) => e.status), ...placedOf(active, pinned, allocation) };
+      let state: Settled = { allocation, pinned, usage, budget, statuses: active.map((e) => e.status), ...placedOf(ctx, active, pinned, allocation) };
       const helped = trial !== null && settled !== null ? whoGained(active, settled, state, trial) : null;
       if (trial !== null && settled !== null && helped === null) {
         // Not better for everyone: back to the settled plan, and try fewer displacements.
@@ -145,8 +145,8 @@ const maxGiveWayTrials = 4;
 /** Holds that give way to a workload with nowhere else to go; a rollout in progress does not. */
 const yieldingHolds = new Set<HeldBy['kind']>(['dwell', 'minImprovement', 'budget', 'noGreenerHub']);
 
-function placedOf(active: readonly Entry[], pinned: Allocation, allocation: Allocation): Pick<Settled, 'placed' | 'placedByHub'> {
-  const placedByHub = active.map((e) => merged(pinned.get(e.w.key), allocation.get(e.w.key)));
+function placedOf(ctx: Context, active: readonly Entry[], pinned: Allocation, allocation: Allocation): Pick<Settled, 'placed' | 'placedByHub'> {
+  const placedByHub = residualOf(ctx, active, pinned, allocation).byHub;
   const placed = active.map((e, i) => e.eligible.reduce((sum, h) => sum + (placedByHub[i]?.[h] ?? 0), 0));
   return { placed, placedByHub };
 }
@@ -203,15 +203,11 @@ function creditGainers(active: readonly Entry[], trial: readonly Displacement[],
  * by the optimiser.
  */
 function giveWay(ctx: Context, active: readonly Entry[], state: Settled, givenUp: ReadonlySet<string>): Displacement[] | null {
-  const residual: Resources[] = ctx.hubs.map((h) => ({ ...h.free }));
+  const { residual, byHub: planned } = residualOf(ctx, active, state.pinned, state.allocation);
   const needy: Needy[] = [];
   const residentsAt: Resident[][] = ctx.hubs.map(() => []);
   active.forEach((e, i) => {
-    const byHub = merged(state.pinned.get(e.w.key), state.allocation.get(e.w.key));
-    for (const h of e.eligible) {
-      const room = residual[h];
-      if (room !== undefined && (byHub[h] ?? 0) > 0) take(room, e.w.perReplica, byHub[h] ?? 0);
-    }
+    const byHub = planned[i] ?? [];
     const placed = state.placed[i] ?? 0;
     if (placed < e.w.replicas) {
       // A workload short of room is never asked to make room for another.
@@ -260,18 +256,7 @@ const maxRounds = 16;
  */
 function moveStaleHoldsAlone(ctx: Context, active: Entry[], stale: Entry[], allocation: Allocation, pinned: Allocation, usage: BudgetUsage): void {
   const limits = ctx.input.limits;
-  const residual: Resources[] = ctx.hubs.map((h) => ({ ...h.free }));
-  const powerW = ctx.hubs.map(() => 0);
-  for (const e of active) {
-    const byHub = merged(pinned.get(e.w.key), allocation.get(e.w.key));
-    for (const h of e.eligible) {
-      const n = byHub[h] ?? 0;
-      const room = residual[h];
-      if (n === 0 || room === undefined) continue;
-      take(room, e.w.perReplica, n);
-      powerW[h] = (powerW[h] ?? 0) + n * e.w.powerPerReplicaW;
-    }
-  }
+  const { residual, powerW } = residualOf(ctx, active, pinned, allocation);
   const grams = (h: number, w: number): number => {
     const curve = ctx.curves[h];
     return curve === undefined ? 0 : emissionsG(curve, w);
@@ -309,9 +294,7 @@ function moveStaleHoldsAlone(ctx: Context, active: Entry[], stale: Entry[], allo
     pinned.delete(e.w.key);
     allocation.set(e.w.key, moved);
     e.status = { kind: 'free', forced: null };
-    usage.total++;
-    usage.perHub.set(fromName, (usage.perHub.get(fromName) ?? 0) + 1);
-    usage.perHub.set(toName, (usage.perHub.get(toName) ?? 0) + 1);
+    book(usage, fromName, toName);
   }
 }
 
@@ -324,15 +307,7 @@ function moveStaleHoldsAlone(ctx: Context, active: Entry[], stale: Entry[], allo
  * more of its replicas than its planned hub, so the planned hub, and so the decision, stays.
  */
 function spillLeftovers(ctx: Context, active: readonly Entry[], allocation: Allocation, pinned: Allocation): void {
-  const residual: Resources[] = ctx.hubs.map((h) => ({ ...h.free }));
-  const placed = active.map((e) => merged(pinned.get(e.w.key), allocation.get(e.w.key)));
-  active.forEach((e, i) => {
-    for (const h of e.eligible) {
-      const room = residual[h];
-      const n = placed[i]?.[h] ?? 0;
-      if (room !== undefined && n > 0) take(room, e.w.perReplica, n);
-    }
-  });
+  const { residual, byHub: placed } = residualOf(ctx, active, pinned, allocation);
   active.forEach((e, i) => {
     const byHub = placed[i];
     if (byHub === undefined) return;
@@ -650,11 +625,23 @@ function countBudget(ctx: Context, moves: readonly { from: string; to: string }[
     bump(w.currentHub);
     if (w.previousHub !== w.currentHub) bump(w.previousHub);
   }
-  for (const m of moves) {
-    bump(m.from);
-    bump(m.to);
-  }
-  return { total: ctx.inProgress.size + moves.length, perHub };
+  const usage = { total: ctx.inProgress.size, perHub };
+  for (const m of moves) book(usage, m.from, m.to);
+  return usage;
+}
+
+/** The one way a move is booked against the budget: one rollout, counted at both ends. */
+function book(usage: BudgetUsage, from: string, to: string): void {
+  usage.total++;
+  usage.perHub.set(from, (usage.perHub.get(from) ?? 0) + 1);
+  usage.perHub.set(to, (usage.perHub.get(to) ?? 0) + 1);
+}
+
+/** Why the budget refuses a move from `from` to `to` as it stands, or null if it has room. */
+function budgetHold(limits: PlanInput['limits'], usage: BudgetUsage, from: string, to: string): HeldBy | null {
+  if (usage.total >= limits.maxConcurrentMoves) return { kind: 'budget', hub: null };
+  const busy = [from, to].find((hub) => (usage.perHub.get(hub) ?? 0) >= limits.maxConcurrentMovesPerHub);
+  return busy === undefined ? null : { kind: 'budget', hub: busy };
 }
 
 /**
@@ -684,38 +671,18 @@ function judgeMoves(ctx: Context, movable: Entry[], allocation: Allocation): { h
   const usage = countBudget(ctx, forced, new Map());
   const accepted = new Set<string>();
   candidates.sort((a, b) => b.gain - a.gain || (a.entry.w.key < b.entry.w.key ? -1 : 1));
-  for (const c of candidates) {
-    if (usage.total >= limits.maxConcurrentMoves) {
-      held.push({ entry: c.entry, heldBy: { kind: 'budget', hub: null } });
-      continue;
+  const admit = (m: { entry: Entry; from: string; to: string }): void => {
+    const heldBy = budgetHold(limits, usage, m.from, m.to);
+    if (heldBy !== null) held.push({ entry: m.entry, heldBy });
+    else {
+      book(usage, m.from, m.to);
+      accepted.add(m.entry.w.key);
     }
-    const busy = [c.from, c.to].find((hub) => (usage.perHub.get(hub) ?? 0) >= limits.maxConcurrentMovesPerHub);
-    if (busy !== undefined) {
-      held.push({ entry: c.entry, heldBy: { kind: 'budget', hub: busy } });
-      continue;
-    }
-    usage.total++;
-    usage.perHub.set(c.from, (usage.perHub.get(c.from) ?? 0) + 1);
-    usage.perHub.set(c.to, (usage.perHub.get(c.to) ?? 0) + 1);
-    accepted.add(c.entry.w.key);
-  }
+  };
+  for (const c of candidates) admit(c);
   // Giving way comes last: it takes only the budget that is left, so it never cancels a move the
   // budget already allows (that move may be what makes room).
-  for (const m of displaced) {
-    if (usage.total >= limits.maxConcurrentMoves) {
-      held.push({ entry: m.entry, heldBy: { kind: 'budget', hub: null } });
-      continue;
-    }
-    const busy = [m.from, m.to].find((hub) => (usage.perHub.get(hub) ?? 0) >= limits.maxConcurrentMovesPerHub);
-    if (busy !== undefined) {
-      held.push({ entry: m.entry, heldBy: { kind: 'budget', hub: busy } });
-      continue;
-    }
-    usage.total++;
-    usage.perHub.set(m.from, (usage.perHub.get(m.from) ?? 0) + 1);
-    usage.perHub.set(m.to, (usage.perHub.get(m.to) ?? 0) + 1);
-    accepted.add(m.entry.w.key);
-  }
+  for (const m of displaced) admit(m);
   return { held, usage, accepted };
 }
 
@@ -745,6 +712,32 @@ function assemble(ctx: Context, entries: Entry[], allocation: Allocation, pinned
   });
   const workloads = ctx.input.workloads.map((w) => byKeyPlan.get(w.key)).filter((p): p is WorkloadPlan => p !== undefined);
   return { workloads, hubs, expectedEmissionsG };
+}
+
+/** What the plan so far leaves of each hub: free capacity minus the planned load, and the IT watts planned there. */
+interface Residual {
+  residual: Resources[];
+  powerW: number[];
+  /** replicas planned per entry (in the order given) and hub index */
+  byHub: number[][];
+}
+
+/** The one place residual capacity is computed from a plan: pinned plus allocated replicas of each entry. */
+function residualOf(ctx: Context, entries: readonly Entry[], pinned: Allocation, allocation: Allocation): Residual {
+  const residual: Resources[] = ctx.hubs.map((h) => ({ ...h.free }));
+  const powerW = ctx.hubs.map(() => 0);
+  const byHub = entries.map((e) => {
+    const placed = merged(pinned.get(e.w.key), allocation.get(e.w.key));
+    for (const h of e.eligible) {
+      const n = placed[h] ?? 0;
+      const room = residual[h];
+      if (n === 0 || room === undefined) continue;
+      take(room, e.w.perReplica, n);
+      powerW[h] = (powerW[h] ?? 0) + n * e.w.powerPerReplicaW;
+    }
+    return placed;
+  });
+  return { residual, powerW, byHub };
 }
 
 function merged(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] {
