@@ -371,12 +371,9 @@ function restrictToAllowedMoves(ctx: Context, active: Entry[], budget: BudgetSta
     const current = e.current;
     const currentName = ctx.hubs[current]?.name ?? '';
     const ownBudget = budget.accepted.has(e.w.key);
-    if (!ownBudget && budget.full) {
-      e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: null }, transient: true };
-      continue;
-    }
-    if (!ownBudget && budget.closed.has(currentName)) {
-      e.status = { kind: 'pinned', heldBy: { kind: 'budget', hub: currentName }, transient: true };
+    const heldBy = budgetRules.map((rule) => rule(e, currentName, budget)).find((h) => h !== null);
+    if (heldBy !== undefined) {
+      e.status = { kind: 'pinned', heldBy, transient: true };
       continue;
     }
     let bestGain = -Infinity;
@@ -484,13 +481,40 @@ function entry(ctx: Context, w: PlannerWorkload): Entry {
   const currentIndex = w.currentHub === null ? undefined : ctx.index.get(w.currentHub);
   const current = currentIndex !== undefined && eligible.includes(currentIndex) ? currentIndex : null;
   let status: Status = { kind: 'free', forced: null };
-  // Rule 1 outranks stability: a workload on a hub it may no longer use must leave.
-  if (w.currentHub !== null && current === null) status = { kind: 'free', forced: 'ineligible' };
-  else if (current !== null && ctx.inProgress.has(w.key)) status = { kind: 'pinned', heldBy: { kind: 'inProgress' } };
-  else if (current !== null && withinDwell(ctx.input.nowMs, w)) status = { kind: 'pinned', heldBy: { kind: 'dwell' } };
+  for (const rule of standingRules) {
+    const decided = rule(ctx, w, current);
+    if (decided !== null) {
+      status = decided;
+      break;
+    }
+  }
   const running = runningReplicas(ctx, { w, current, eligible });
   return { w, eligible, eligibleKey: eligible.join(','), allowed: eligible, current, running, status };
 }
+
+/**
+ * What a workload's own state decides before any round, in order: the first rule that applies
+ * wins. A new rule of this kind is one function here, one `HeldBy` kind and its sentence.
+ */
+type StandingRule = (ctx: Context, w: PlannerWorkload, current: number | null) => Status | null;
+
+const standingRules: readonly StandingRule[] = [
+  // Rule 1 outranks stability: a workload on a hub it may no longer use must leave.
+  (_ctx, w, current) => (w.currentHub !== null && current === null ? { kind: 'free', forced: 'ineligible' } : null),
+  (ctx, w, current) => (current !== null && ctx.inProgress.has(w.key) ? { kind: 'pinned', heldBy: { kind: 'inProgress' } } : null),
+  (ctx, w, current) => (current !== null && withinDwell(ctx.input.nowMs, w) ? { kind: 'pinned', heldBy: { kind: 'dwell' } } : null),
+];
+
+/**
+ * What the move budget, as the last round left it, decides for a running workload free to move,
+ * in order: the first that applies holds it where it is for this round.
+ */
+type BudgetRule = (e: Entry, currentName: string, budget: BudgetState) => HeldBy | null;
+
+const budgetRules: readonly BudgetRule[] = [
+  (e, _name, budget) => (!budget.accepted.has(e.w.key) && budget.full ? { kind: 'budget', hub: null } : null),
+  (e, name, budget) => (!budget.accepted.has(e.w.key) && budget.closed.has(name) ? { kind: 'budget', hub: name } : null),
+];
 
 function withinDwell(nowMs: number, w: PlannerWorkload): boolean {
   return w.lastMoveMs !== null && nowMs - w.lastMoveMs < w.minDwellMs;
