@@ -36,31 +36,48 @@ function solveClasses(state: HubState[], classes: readonly Group[][]): Group[][]
  * exactly against the others' load until nothing improves (block coordinate descent from the
  * joint answer), then room made across shapes, and the descent again. If that places fewer
  * replicas than the relaxation (rounded down), another vertex of the relaxation is rounded the
- * same way and the better result kept.
+ * same way. The classes solved one after another are a candidate too; the best result is kept.
  */
 function solveJointly(state: HubState[], classes: readonly Group[][]): Group[][] {
-  let best: { state: HubState[]; classes: Group[][]; score: Score } | null = null;
+  const fresh = (): Candidate => ({
+    state: state.map((h) => ({ ...h, residual: { ...h.residual } })),
+    classes: classes.map((c) => c.map((g) => ({ ...g, placed: new Map<number, number>() }))),
+  });
+  const candidates: Candidate[] = [];
   for (const simplex of ['dual', 'primal'] as const) {
-    const trial = { state: state.map((h) => ({ ...h, residual: { ...h.residual } })), classes: classes.map((c) => c.map((g) => ({ ...g, placed: new Map<number, number>() }))) };
+    const trial = fresh();
     const groups = trial.classes.flat();
     const bound = roundRelaxation(trial.state, groups, simplex);
     if (bound === null) continue;
     descend(trial.state, trial.classes);
     if (makeRoom(trial.state, groups)) descend(trial.state, trial.classes);
-    const score = scoreOf(trial.state, groups);
-    if (best === null || better(score, best.score)) best = { ...trial, score };
+    candidates.push(trial);
     // As many as the relaxation places, rounded down: no rounding places more.
-    if (best.score.placed >= Math.floor(bound + fractionEpsilon)) break;
+    if (scoreOf(trial.state, groups).placed >= Math.floor(bound + fractionEpsilon)) break;
   }
-  if (best !== null) {
-    state.splice(0, state.length, ...best.state);
-    return best.classes;
+  // The classes one after another, heavier replicas first (they have fewer ways to fit), then
+  // the same descent: with room to spare this is often the greener packing, and it is what
+  // remains if HiGHS fails.
+  const sequential = fresh();
+  solveClasses(sequential.state, sequential.classes);
+  descend(sequential.state, sequential.classes);
+  candidates.push(sequential);
+  let chosen = sequential;
+  let best = scoreOf(sequential.state, sequential.classes.flat());
+  for (const c of candidates) {
+    const score = scoreOf(c.state, c.classes.flat());
+    if (better(score, best)) {
+      chosen = c;
+      best = score;
+    }
   }
-  // HiGHS failed on both: the classes one after another, heavier replicas first (they have
-  // fewer ways to fit), then the same descent.
-  solveClasses(state, classes);
-  descend(state, classes);
-  return classes as Group[][];
+  state.splice(0, state.length, ...chosen.state);
+  return chosen.classes;
+}
+
+interface Candidate {
+  state: HubState[];
+  classes: Group[][];
 }
 
 /**
