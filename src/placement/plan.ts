@@ -41,7 +41,6 @@ interface Entry {
   w: PlannerWorkload;
   /** eligible hub indices, ascending */
   eligible: number[];
-  eligibleKey: string;
   /** hubs the optimiser may use this round: eligible, minus moves the rules forbid */
   allowed: number[];
   /** replicas running now per eligible hub index */
@@ -428,8 +427,8 @@ function context(input: PlanInput): Context {
     }
     return table;
   };
-  const orders = new Map<string, number[]>();
-  const averages = new Map<string, { renewableShare: number; carbonIntensity: number }>();
+  const orders = new Map<number, Map<readonly number[], number[]>>();
+  const averages = new Map<number, Map<number, { renewableShare: number; carbonIntensity: number }>>();
   const eligibleSets = new Map<string, number[]>();
   return {
     input,
@@ -439,24 +438,27 @@ function context(input: PlanInput): Context {
     horizonShare: hubs.map((h) => windowAverage(h, input.nowMs, horizonEndMs).renewableShare),
     inProgress: new Set(input.movesInProgress),
     share: (hub, windowMs) => shareTable(windowMs)[hub] ?? 0,
+    // Keyed by numbers and by the shared eligible arrays: no string is built per workload.
     expected: (hub, windowMs) => {
-      const key = `${hub}|${windowMs}`;
-      let average = averages.get(key);
+      let byHub = averages.get(windowMs);
+      if (byHub === undefined) averages.set(windowMs, (byHub = new Map<number, { renewableShare: number; carbonIntensity: number }>()));
+      let average = byHub.get(hub);
       if (average === undefined) {
         const { renewableShare, carbonIntensity } = windowAverage(hubs[hub] ?? emptyHub, input.nowMs, input.nowMs + windowMs);
         average = { renewableShare, carbonIntensity };
-        averages.set(key, average);
+        byHub.set(hub, average);
       }
       return { ...average };
     },
     greenOrder: (e) => {
       const windowMs = judgementWindowMs(e.w.minDwellMs);
-      const key = `${windowMs}|${e.eligibleKey}`;
-      let order = orders.get(key);
+      let bySet = orders.get(windowMs);
+      if (bySet === undefined) orders.set(windowMs, (bySet = new Map<readonly number[], number[]>()));
+      let order = bySet.get(e.eligible);
       if (order === undefined) {
         const table = shareTable(windowMs);
         order = [...e.eligible].sort((a, b) => (table[b] ?? 0) - (table[a] ?? 0) || a - b);
-        orders.set(key, order);
+        bySet.set(e.eligible, order);
       }
       return order;
     },
@@ -489,7 +491,7 @@ function entry(ctx: Context, w: PlannerWorkload): Entry {
     }
   }
   const running = runningReplicas(ctx, { w, current, eligible });
-  return { w, eligible, eligibleKey: eligible.join(','), allowed: eligible, current, running, status };
+  return { w, eligible, allowed: eligible, current, running, status };
 }
 
 /**
