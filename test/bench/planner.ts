@@ -6,6 +6,7 @@
 //   npm run bench:planner                       the standard table: 1k and 10k workloads x 16 hubs, 1 and 3 shapes
 //   npm run bench:planner -- --workloads 100000 --hubs 64 --shapes 3 [--capacity 1.3] [--seed n] [--runs 5]
 //   npm run bench:planner -- --adversarial      the instance families of the mixed-shape work, 12 seeds each
+//   --no-highs skips HiGHS; --highs-time-limit s bounds its phase 2 (phase 1 must prove optimal)
 //
 // Each row: replicas placed and grams for planner, greedy and HiGHS, the gaps, and times
 // (planner: median of --runs after a warm-up). The last line is machine-readable.
@@ -75,18 +76,22 @@ async function timeIt<T>(n: number, f: () => T | Promise<T>): Promise<{ ms: numb
 interface Row {
   label: string;
   plannerMs: number;
+  /** growth of the process's peak resident memory while planning, MB (the input already built) */
+  peakMB: number;
   planner: Plan;
   greedy: Plan;
   highs: { placed: number; grams: number; status: string; ms: number } | null;
 }
 
 async function compare(label: string, input: PlanInput, n: number): Promise<Row> {
+  const rssBefore = process.resourceUsage().maxRSS;
   const { ms: plannerMs, result: planner } = await timeIt(n, () => plan(input));
+  const peakMB = (process.resourceUsage().maxRSS - rssBefore) / 1024;
   const greedy = greedyPlan(input);
-  if (values['no-highs']) return { label, plannerMs, planner, greedy, highs: null };
+  if (values['no-highs']) return { label, plannerMs, peakMB, planner, greedy, highs: null };
   const t0 = performance.now();
   const mip = await solveMip(input, classItemsOf(input), { relGap: 1e-6, timeLimitS: highsTimeLimitS });
-  return { label, plannerMs, planner, greedy, highs: { placed: mip.placed, grams: mip.emissionsG, status: mip.status, ms: performance.now() - t0 } };
+  return { label, plannerMs, peakMB, planner, greedy, highs: { placed: mip.placed, grams: mip.emissionsG, status: mip.status, ms: performance.now() - t0 } };
 }
 
 const gapOf = (grams: number, best: number): string => ((grams - best) / best).toExponential(2);
@@ -122,6 +127,7 @@ if (values.adversarial) {
   const input = generateInstance(instance);
   const row = await compare(`${shapeCount} shapes, ${workloads} workloads x ${hubs} hubs, capacity ${capacityFactor}`, input, runs);
   print(row);
+  console.log(`peak resident memory grew by ${row.peakMB.toFixed(0)} MB while planning (input built before)`);
   await extras(input, instance);
   console.log(`planner_ms=${row.plannerMs.toFixed(1)} highs_ms=${row.highs?.ms.toFixed(0) ?? 'NaN'}`);
 } else {
