@@ -14,9 +14,8 @@ export interface Settled {
   usage: BudgetUsage;
   budget: BudgetState;
   statuses: Status[];
-  /** replicas placed per active entry, in all and per hub index */
+  /** replicas placed per active entry */
   placed: number[];
-  placedByHub: number[][];
 }
 
 /** Re-solves spent on giving way per plan; each sets free a set of residents and plans again. */
@@ -25,10 +24,9 @@ export const maxGiveWayTrials = 4;
 /** Holds that give way to a workload with nowhere else to go; a rollout in progress does not. */
 const yieldingHolds = new Set<HeldBy['kind']>(['dwell', 'minImprovement', 'budget', 'noGreenerHub']);
 
-export function placedOf(ctx: Context, active: readonly Entry[], pinned: Allocation, allocation: Allocation): Pick<Settled, 'placed' | 'placedByHub'> {
-  const placedByHub = residualOf(ctx, active, pinned, allocation).byHub;
-  const placed = active.map((e, i) => e.eligible.reduce((sum, h) => sum + (placedByHub[i]?.[h] ?? 0), 0));
-  return { placed, placedByHub };
+export function placedOf(active: readonly Entry[], pinned: Allocation, allocation: Allocation): Pick<Settled, 'placed'> {
+  const count = (byHub: readonly number[] | undefined, e: Entry): number => (byHub === undefined ? 0 : e.eligible.reduce((sum, h) => sum + (byHub[h] ?? 0), 0));
+  return { placed: active.map((e) => count(pinned.get(e.w.key), e) + count(allocation.get(e.w.key), e)) };
 }
 
 export function restore(active: Entry[], settled: Settled): void {

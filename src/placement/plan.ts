@@ -43,7 +43,7 @@ export function planWith(input: PlanInput, allocate: Allocator): Plan {
         ? fresh
         : { full: budget.full || fresh.full, closed: new Set([...budget.closed, ...fresh.closed]), accepted: fresh.accepted };
     if (held.length === 0) {
-      let state: Settled = { allocation, pinned, usage, budget, statuses: active.map((e) => e.status), ...placedOf(ctx, active, pinned, allocation) };
+      let state: Settled = { allocation, pinned, usage, budget, statuses: active.map((e) => e.status), ...placedOf(active, pinned, allocation) };
       const helped = trial !== null && settled !== null ? whoGained(active, settled, state, trial) : null;
       if (trial !== null && settled !== null && helped === null) {
         // Not better for everyone: back to the settled plan, and try fewer displacements.
