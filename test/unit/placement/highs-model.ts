@@ -54,10 +54,12 @@ export interface MipOptions {
   timeLimitS: number;
   /** drop integrality: the LP relaxation, a lower bound on the emissions */
   relax: boolean;
+  /** stop after phase 1, the most replicas placed (then `emissionsG` is NaN) */
+  placedOnly: boolean;
 }
 
 export async function solveMip(input: PlanInput, items: Item[], options: Partial<MipOptions> = {}): Promise<MipResult> {
-  const o: MipOptions = { relGap: 1e-10, timeLimitS: 300, relax: false, ...options };
+  const o: MipOptions = { relGap: 1e-10, timeLimitS: 300, relax: false, placedOnly: false, ...options };
   const solver = await loadHighs();
   const model = buildModel(input, items, o.relax);
   const highsOptions = { mip_rel_gap: o.relGap, mip_abs_gap: 1e-7, time_limit: o.timeLimitS, output_flag: false };
@@ -65,6 +67,7 @@ export async function solveMip(input: PlanInput, items: Item[], options: Partial
   if (first.Status !== 'Optimal') throw new Error(`HiGHS phase 1: ${first.Status}`);
   // The relaxation may place fractions; the emissions phase then asks for that (rounded down).
   const placed = Math.floor(-first.ObjectiveValue + 1e-6);
+  if (o.placedOnly) return { placed, emissionsG: NaN, status: first.Status, solution: new Map() };
   const second = solver.solve(model.text('emissions', placed), highsOptions);
   const usable = second.Status === 'Optimal' || (second.Status === 'Time limit reached' && Number.isFinite(second.ObjectiveValue));
   if (!usable) throw new Error(`HiGHS phase 2: ${second.Status}`);

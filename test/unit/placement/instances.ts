@@ -19,6 +19,8 @@ export const shapes = {
   gpu1: { perReplica: { gpu: 1, cpuMilli: 4000, memoryBytes: 16 * gi }, powerPerReplicaW: 700 },
   gpu2: { perReplica: { gpu: 2, cpuMilli: 8000, memoryBytes: 32 * gi }, powerPerReplicaW: 1400 },
   cpu: { perReplica: { gpu: 0, cpuMilli: 2000, memoryBytes: 4 * gi }, powerPerReplicaW: 150 },
+  gpu4: { perReplica: { gpu: 4, cpuMilli: 16_000, memoryBytes: 96 * gi }, powerPerReplicaW: 2900 },
+  gpu8: { perReplica: { gpu: 8, cpuMilli: 48_000, memoryBytes: 512 * gi }, powerPerReplicaW: 6500 },
 } satisfies Record<string, Shape>;
 
 export interface InstanceOptions {
@@ -138,3 +140,25 @@ export function generateInstance(partial: Partial<InstanceOptions>): PlanInput {
   const limits = o.limits ?? (o.hysteresis ? { maxConcurrentMoves: int(0, 6), maxConcurrentMovesPerHub: int(0, 3) } : { maxConcurrentMoves: 1e9, maxConcurrentMovesPerHub: 1e9 });
   return { nowMs, hubs, workloads, limits, movesInProgress };
 }
+
+/**
+ * The instance families of the mixed-shape work (docs/planner.md, "Mixed shapes"), each seeded:
+ * shapes that compete for the same hubs, capacity near or below the demand. `size` scales a
+ * family down (workloads and hubs) for the unit tests; the benchmark runs them at full size.
+ */
+export const families = {
+  /** one shape, 8-GPU replicas, tight capacity, renewable kinks on every hub */
+  eightGpuKinks: (seed: number, size: Partial<InstanceOptions> = {}): PlanInput =>
+    generateInstance({ seed, hubs: 4 + (seed % 4), workloads: 30 + (seed % 40), slots: 12, shapes: [shapes.gpu8], regions: 3, renewableMWHubs: 1, capacityFactor: 0.6 + (seed % 5) * 0.1, ...size }),
+  /** GPU x1, GPU x2 and CPU-only, capacity from half the demand to twice it */
+  threeShapes: (seed: number, size: Partial<InstanceOptions> = {}): PlanInput =>
+    generateInstance({ seed, hubs: 6, workloads: 120, slots: 12, regions: 3, capacityFactor: 0.5 + ((seed * 7) % 16) * 0.1, ...size }),
+  /** 8-, 4- and 1-GPU replicas, capacity 0.6 to 1.2 times the demand */
+  heavyAndLight: (seed: number, size: Partial<InstanceOptions> = {}): PlanInput =>
+    generateInstance({ seed, hubs: 8, workloads: 200, slots: 12, shapes: [shapes.gpu8, shapes.gpu4, shapes.gpu1], regions: 4, capacityFactor: 0.6 + ((seed * 5) % 7) * 0.1, ...size }),
+  /** five shapes, 8-GPU to CPU-only, 2,000 workloads on 16 hubs, capacity 0.6 to 1.4 times the demand */
+  fiveShapes: (seed: number, size: Partial<InstanceOptions> = {}): PlanInput =>
+    generateInstance({ seed, hubs: 16, workloads: 2000, slots: 24, shapes: [shapes.gpu8, shapes.gpu4, shapes.gpu2, shapes.gpu1, shapes.cpu], capacityFactor: 0.6 + ((seed * 3) % 9) * 0.1, ...size }),
+} satisfies Record<string, (seed: number, size?: Partial<InstanceOptions>) => PlanInput>;
+
+export type Family = keyof typeof families;

@@ -1,11 +1,14 @@
 // The optimiser against independent exact answers: exhaustive search on small instances and
-// HiGHS on medium ones, with every workload free to move (no current hubs).
+// HiGHS on medium ones, with every workload free to move (no current hubs); with mixed shapes,
+// on the seeded instance families of instances.ts as well.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { greedyPlan } from '../../../src/placement/greedy.ts';
 import { plan } from '../../../src/placement/plan.ts';
 import type { PlanInput } from '../../../src/placement/types.ts';
-import { itemsOf, solveMip } from './highs-model.ts';
-import { generateInstance, shapes } from './instances.ts';
+import { classItemsOf, itemsOf, solveMip } from './highs-model.ts';
+import type { Family, Shape } from './instances.ts';
+import { families, generateInstance, shapes } from './instances.ts';
 import { hubGrams, placedReplicas, planGrams } from './oracle.ts';
 
 /** The best (most replicas placed, then least grams) over every integral placement. */
@@ -61,7 +64,7 @@ function splits(replicas: number, hubs: string[]): Record<string, number>[] {
   return out;
 }
 
-function smallInstances(shapeChoices: fc.Arbitrary<(typeof shapes)[keyof typeof shapes][]>, maxWorkloads: number, maxReplicas: number) {
+function smallInstances(shapeChoices: fc.Arbitrary<Shape[]>, maxWorkloads: number, maxReplicas: number) {
   return fc
     .record({
       seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
@@ -96,16 +99,16 @@ describe('optimiser against exhaustive search', () => {
     );
   });
 
-  it('is never better than the optimum with mixed shapes (a sanity bound, not exactness)', () => {
+  it('places as many replicas as the optimum with mixed shapes, and never beats its grams', () => {
+    const mixed = fc.constantFrom<Shape[][]>([shapes.gpu1, shapes.gpu2, shapes.cpu], [shapes.gpu8, shapes.gpu4, shapes.gpu1], [shapes.gpu4, shapes.gpu1, shapes.cpu]);
     fc.assert(
-      fc.property(smallInstances(fc.constant([shapes.gpu1, shapes.gpu2, shapes.cpu]), 4, 2), (input) => {
+      fc.property(smallInstances(mixed, 4, 2), (input) => {
         const p = plan(input);
         const best = bruteForce(input);
-        const placed = placedReplicas(p);
-        expect(placed).toBeLessThanOrEqual(best.placed);
-        if (placed === best.placed) expect(planGrams(input, p)).toBeGreaterThanOrEqual(best.grams - 1e-6 * best.grams - 1e-3);
+        expect(placedReplicas(p)).toBe(best.placed);
+        expect(planGrams(input, p)).toBeGreaterThanOrEqual(best.grams - 1e-9 * best.grams - 1e-3);
       }),
-      { numRuns: 60 },
+      { numRuns: 150 },
     );
   });
 });
@@ -148,4 +151,57 @@ describe('optimiser against HiGHS', () => {
     expect(placedReplicas(p)).toBeLessThanOrEqual(mip.placed);
     expect(placedReplicas(p)).toBeGreaterThanOrEqual(0.95 * mip.placed);
   });
+});
+
+describe('mixed shapes against HiGHS on the instance families', () => {
+  // Unit-test sizes: the five-shape family at 400 workloads on 8 hubs (the benchmark runs 2,000 on 16).
+  const sized: Record<Family, Parameters<(typeof families)[Family]>[1]> = {
+    eightGpuKinks: {},
+    threeShapes: {},
+    heavyAndLight: {},
+    fiveShapes: { workloads: 400, hubs: 8, slots: 12 },
+  };
+  const cases = (Object.keys(families) as Family[]).flatMap((family) => Array.from({ length: 12 }, (_, i) => ({ family, seed: i + 1 })));
+  const placedAgainstHighs = async (family: Family, seed: number): Promise<{ planner: number; greedy: number; highs: number }> => {
+    const input = families[family](seed, sized[family]);
+    const mip = await solveMip(input, classItemsOf(input), { placedOnly: true, timeLimitS: 120 });
+    expect(mip.status).toBe('Optimal');
+    return { planner: placedReplicas(plan(input)), greedy: placedReplicas(greedyPlan(input)), highs: mip.placed };
+  };
+  // The one instance of the 48 where rounding and making room find one replica fewer than the
+  // MIP (469 of 470; docs/planner.md, "Known limits"): kept here so that a fix shows.
+  const shortOne = (c: { family: Family; seed: number }): boolean => c.family === 'heavyAndLight' && c.seed === 5;
+
+  it.each(cases.filter((c) => !shortOne(c)))('$family seed $seed: as many replicas placed as HiGHS proves possible, and at least as many as greedy', async ({ family, seed }) => {
+    const placed = await placedAgainstHighs(family, seed);
+    expect(placed.planner).toBeGreaterThanOrEqual(placed.highs);
+    expect(placed.planner).toBeGreaterThanOrEqual(placed.greedy);
+  });
+
+  it.fails.each(cases.filter(shortOne))('$family seed $seed: as many replicas placed as HiGHS (known to fail)', async ({ family, seed }) => {
+    const placed = await placedAgainstHighs(family, seed);
+    expect(placed.planner).toBeGreaterThanOrEqual(placed.highs);
+  });
+
+  it.each(cases.filter(shortOne))('$family seed $seed: one replica short of HiGHS at most, and at least as many as greedy', async ({ family, seed }) => {
+    const placed = await placedAgainstHighs(family, seed);
+    expect(placed.planner).toBeGreaterThanOrEqual(placed.highs - 1);
+    expect(placed.planner).toBeGreaterThanOrEqual(placed.greedy);
+  });
+
+  // The measured carbon gap where both place the same replicas is up to 1e-2 on these small,
+  // tight instances (docs/planner.md): the bound here is what holds, not the 1e-4 aimed for.
+  it.each([1, 2, 3, 4].flatMap((seed) => (['threeShapes', 'heavyAndLight'] as const).map((family) => ({ family, seed }))))(
+    '$family seed $seed: never fewer grams than the MIP optimum, at most 1.5 % more',
+    async ({ family, seed }) => {
+      const input = families[family](seed);
+      const p = plan(input);
+      const mip = await solveMip(input, classItemsOf(input), { relGap: 1e-7, timeLimitS: 120 });
+      expect(mip.status).toBe('Optimal');
+      expect(placedReplicas(p)).toBe(mip.placed);
+      const gap = (planGrams(input, p) - mip.emissionsG) / mip.emissionsG;
+      expect(gap).toBeGreaterThanOrEqual(-1e-6);
+      expect(gap).toBeLessThanOrEqual(1.5e-2);
+    },
+  );
 });

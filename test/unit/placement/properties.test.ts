@@ -31,7 +31,7 @@ const instances = fc
     hubs: fc.integer({ min: 1, max: 6 }),
     workloads: fc.integer({ min: 0, max: 25 }),
     slots: fc.integer({ min: 1, max: 8 }),
-    shapes: fc.subarray([shapes.gpu1, shapes.gpu2, shapes.cpu], { minLength: 1 }),
+    shapes: fc.subarray([shapes.gpu1, shapes.gpu2, shapes.cpu, shapes.gpu4, shapes.gpu8], { minLength: 1 }),
     maxReplicas: fc.integer({ min: 1, max: 5 }),
     regions: fc.integer({ min: 1, max: 3 }),
     renewableMWHubs: fc.double({ min: 0, max: 1, noNaN: true }),
