@@ -52,7 +52,7 @@ const ns = `idle-${scenario.suffix}`;
 await core.createNamespace({ body: { metadata: { name: ns } } });
 const operator = await startOperator({
   namespaces: [ns],
-  env: { POD_NAMESPACE: scenario.secretNamespace },
+  credentialsNamespaces: [scenario.secretNamespace],
   extra: ['--plan-interval', values['plan-interval'], '--accounting-step', values['accounting-step'], '--log-level', 'info'],
 });
 

@@ -49,7 +49,7 @@ function resetSignals(): void {
 }
 
 async function run(extra: { env?: Record<string, string> } = {}): Promise<OperatorProcess> {
-  return startOperator({ namespaces: allNamespaces(), ...extra });
+  return startOperator({ namespaces: allNamespaces(), credentialsNamespaces: [scenario.secretNamespace], ...extra });
 }
 
 async function deployment(namespace: string, name: string): Promise<V1Deployment> {
