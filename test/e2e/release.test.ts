@@ -30,8 +30,15 @@ const root = path.resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
 const chartVersion = (parse(readFileSync(path.join(root, 'charts/westward/Chart.yaml'), 'utf8')) as { version: string }).version;
 const localImage = `localhost/westward:${pkg.version}`;
-const imageBuilt = hasCommand('buildah') && spawnSync('buildah', ['inspect', '--type', 'image', localImage], { stdio: 'ignore' }).status === 0;
-if (!imageBuilt) console.warn(`[release] SKIPPING the image test: ${localImage} is not in buildah's storage (run npm run image:build)`);
+const imageInStorage = hasCommand('buildah') && spawnSync('buildah', ['inspect', '--type', 'image', localImage], { stdio: 'ignore' }).status === 0;
+// An image built from another commit holds other code: testing it would test the wrong thing.
+const head = spawnSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+const imageRevision = imageInStorage
+  ? spawnSync('buildah', ['inspect', '--type', 'image', '--format', '{{index .OCIv1.Config.Labels "org.opencontainers.image.revision"}}', localImage], { encoding: 'utf8' }).stdout.trim()
+  : '';
+const imageBuilt = imageInStorage && imageRevision === head && head !== '';
+if (!imageInStorage) console.warn(`[release] SKIPPING the image test: ${localImage} is not in buildah's storage (run npm run image:build)`);
+else if (!imageBuilt) console.warn(`[release] SKIPPING the image test: ${localImage} was built from ${imageRevision || 'an unknown revision'}, not from ${head} (run npm run image:build)`);
 const withRegistry = hasCommand('docker-registry') && hasCommand('skopeo');
 if (!withRegistry) console.warn('[release] no docker-registry/skopeo: the chart is installed from the packaged .tgz, not from an OCI registry');
 
@@ -180,17 +187,18 @@ describe.skipIf(!imageBuilt)(`the image ${localImage}`, () => {
     }));
     run('buildah', ['copy', '--quiet', '--chown', '65532:65532', '--chmod', '0600', container, kubeconfig, '/tmp/kubeconfig']);
 
+    // The token Secret goes where the chart lets the operator read credentials: its own namespace.
     scenario = await createScenario([
       { name: 'green', rttMs: 30, signal: { renewableShare: 0.9, carbonIntensity: 80 }, nodes: [{ cpu: '32', gpu: 2 }] },
       { name: 'coal', rttMs: 10, signal: { renewableShare: 0.1, carbonIntensity: 700 }, nodes: [{ cpu: '32', gpu: 2 }] },
-    ]);
+    ], { secretNamespace: namespace });
     const ns = `release-wl-${suffix}`;
     await kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
     const entrypoint = ['node', 'dist/src/main.js'];
     const startedAt = Date.now();
     const child = spawn('buildah', ['run', '--isolation', 'chroot', '--network', 'host', container, '--', ...entrypoint,
       '--kubeconfig', '/tmp/kubeconfig', '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0',
-      '--leader-elect', '--leader-election-namespace', namespace, '--namespace', ns, '--plan-interval', '2s'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--leader-elect', '--leader-election-namespace', namespace, '--credentials-namespace', namespace, '--namespace', ns, '--plan-interval', '2s'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     stopOperator = async () => {

@@ -33,15 +33,20 @@ export async function applyCrds(): Promise<void> {
 }
 
 /** Creates the hubs (named `<name>-<suffix>`), their nodes, the token Secret and the server. */
-export async function createScenario(plans: HubPlan[], options: { refreshInterval?: string; maxStaleness?: string } = {}): Promise<Scenario> {
+/**
+ * @param options.secretNamespace an existing namespace for the token Secret (e.g. the operator's
+ *   own); by default a namespace of the scenario's own, deleted with it
+ */
+export async function createScenario(plans: HubPlan[], options: { refreshInterval?: string; maxStaleness?: string; secretNamespace?: string } = {}): Promise<Scenario> {
   const suffix = Math.random().toString(16).slice(2, 8);
   const region = `guangdong-${suffix}`;
   const kc = kubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const server = await startForecastServer();
-  const secretNamespace = `westward-e2e-${suffix}`;
-  await core.createNamespace({ body: { metadata: { name: secretNamespace } } });
+  const ownNamespace = options.secretNamespace === undefined;
+  const secretNamespace = options.secretNamespace ?? `westward-e2e-${suffix}`;
+  if (ownNamespace) await core.createNamespace({ body: { metadata: { name: secretNamespace } } });
   await core.createNamespacedSecret({
     namespace: secretNamespace,
     body: { metadata: { name: 'em-token' }, stringData: { token: server.token } },
@@ -89,7 +94,8 @@ export async function createScenario(plans: HubPlan[], options: { refreshInterva
         await custom.deleteClusterCustomObject({ ...api, plural: 'hubs', name }).catch(() => undefined);
       }
       await deleteNodes(nodes.map((n) => n.name));
-      await core.deleteNamespace({ name: secretNamespace }).catch(() => undefined);
+      if (ownNamespace) await core.deleteNamespace({ name: secretNamespace }).catch(() => undefined);
+      else await core.deleteNamespacedSecret({ name: 'em-token', namespace: secretNamespace }).catch(() => undefined);
       await server.close();
     },
   };
