@@ -234,14 +234,20 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   for (const informer of Object.values(informers) as Informer[]) informer.start();
 
   let leading = false;
+  const cachesSynced = new AbortController();
   const startControllers = (): void => {
     leading = true;
     logger.info({ identity }, 'Started leading');
-    forecasts.start();
-    void hubController.start();
-    void planController.start();
-    void workloadController.start();
-    planController.enqueue(planKey);
+    // As controller-runtime does: no reconcile before every cache holds its first list. A
+    // decision on a half-filled pod cache would report pods as gone and write that.
+    void Promise.all((Object.values(informers) as InformerCache[]).map((i) => i.waitForSync(cachesSynced.signal))).then(() => {
+      if (cachesSynced.signal.aborted) return;
+      forecasts.start();
+      void hubController.start();
+      void planController.start();
+      void workloadController.start();
+      planController.enqueue(planKey);
+    });
   };
   let elector: LeaderElector | undefined;
   let stopping = false;
@@ -292,6 +298,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     isLeader: () => leading,
     stop: async () => {
       stopping = true;
+      cachesSynced.abort();
       forecasts.stop();
       // A reconcile stuck on a slow API call must not hold the pod past its grace period.
       await withinMs(10_000, Promise.all([hubController.stop({ drain: false }), planController.stop({ drain: false }), workloadController.stop({ drain: true })]), () => {
