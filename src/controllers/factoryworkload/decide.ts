@@ -227,3 +227,19 @@ export function decide(input: DecideInput): Decision {
   const evict = write === undefined ? settleStep(input, order, planned) : undefined;
   return { write, evict, record, moved, events, reason, placed: placedCondition(input, order) };
 }
+
+/**
+ * The hub and last move the status reports after a decision: in Enforce mode what the target's
+ * record holds, in Shadow mode the planned hub and never a move.
+ */
+export function reportedPlacement(
+  decision: Pick<Decision, 'record' | 'moved'>,
+  mode: Mode,
+  plannedHub: string | null,
+  previous: FactoryWorkloadStatus | undefined,
+): { hub: string | null; lastMove: FactoryWorkloadStatus['lastMove'] } {
+  if (mode === 'Shadow') return { hub: plannedHub, lastMove: undefined };
+  const { record, moved } = decision;
+  const lastMove = moved && record ? { time: record.at, from: moved.from, to: moved.to, reason: moved.reason } : previous?.lastMove;
+  return { hub: record?.hub ?? null, lastMove };
+}

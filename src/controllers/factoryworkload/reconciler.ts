@@ -24,7 +24,7 @@ import { planBasis, targetOf, type PlacementState } from '../placement/planning.
 import type { Target } from '../placement/gather.ts';
 import type { HubSelectorTerm, NodeAffinity } from './affinity.ts';
 import { accrueAvoidedEmissions } from './avoided-emissions.ts';
-import { decide, type Decision, type DecideInput, type TargetWrite } from './decide.ts';
+import { decide, reportedPlacement, type Decision, type DecideInput, type TargetWrite } from './decide.ts';
 import { hubHasRoomForOne, observePlacement, podsOf } from './observed.ts';
 import { otherAffinityOwners, westwardOwnsAffinity } from './ownership.ts';
 import { rolloutComplete } from './rollout.ts';
@@ -275,12 +275,7 @@ export function createFactoryWorkloadReconciler(
     }
 
     const planEntry = input.plan.entry;
-    const hub = mode === 'Shadow' ? planEntry.hub : (decision.record?.hub ?? null);
-    const lastMove = mode === 'Shadow'
-      ? undefined
-      : decision.moved && decision.record
-        ? { time: decision.record.at, from: decision.moved.from, to: decision.moved.to, reason: decision.moved.reason }
-        : previous?.lastMove;
+    const { hub, lastMove } = reportedPlacement(decision, mode, planEntry.hub, previous);
     const eligibleHubs = facts?.eligible ?? [];
     const replicas = Object.values(observed.readyByHub).reduce((a, b) => a + b, 0);
     const accrual = accrueAvoidedEmissions({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fillWeights, type HubSelectorTerm, type NodeAffinity } from '../../../src/controllers/factoryworkload/affinity.ts';
-import { decide, type DecideInput, type TargetFacts } from '../../../src/controllers/factoryworkload/decide.ts';
+import { decide, reportedPlacement, type DecideInput, type TargetFacts } from '../../../src/controllers/factoryworkload/decide.ts';
 import type { PlacementRecord } from '../../../src/controllers/factoryworkload/target-record.ts';
 import type { WorkloadPlan } from '../../../src/placement/types.ts';
 
@@ -217,5 +217,18 @@ describe('decide: Placed compares where pods run with the plan', () => {
   it('never evicts toward a less green hub', () => {
     const d = decide(base({ observed: { readyByHub: { gansu: 2, ningxia: 1 }, notReady: 0, podsByHub: { gansu: ['g1', 'g2'], ningxia: ['n1'] } }, hubsWithRoom: new Set(['gansu', 'ningxia']) }));
     expect(d.evict).toBeUndefined();
+  });
+});
+
+describe('reportedPlacement', () => {
+  const record: PlacementRecord = { hub: 'ningxia', fill: ['ningxia'], at: '2026-06-01T11:59:00.000Z', from: 'gansu', reason: 'moved from gansu to ningxia' };
+  const earlier = { time: '2026-05-01T00:00:00.000Z', from: 'guizhou', to: 'gansu' };
+  it.each<[string, Parameters<typeof reportedPlacement>, ReturnType<typeof reportedPlacement>]>([
+    ['Enforce, a move recorded now', [{ record, moved: { from: 'gansu', to: 'ningxia', reason: 'r' } }, 'Enforce', 'gansu', { lastMove: earlier }], { hub: 'ningxia', lastMove: { time: record.at, from: 'gansu', to: 'ningxia', reason: 'r' } }],
+    ['Enforce, no move now: the last one stays', [{ record, moved: undefined }, 'Enforce', 'gansu', { lastMove: earlier }], { hub: 'ningxia', lastMove: earlier }],
+    ['Enforce, nothing written yet', [{ record: undefined, moved: undefined }, 'Enforce', 'gansu', undefined], { hub: null, lastMove: undefined }],
+    ['Shadow: the plan, never a move', [{ record, moved: { from: 'gansu', to: 'ningxia', reason: 'r' } }, 'Shadow', 'guizhou', { lastMove: earlier }], { hub: 'guizhou', lastMove: undefined }],
+  ])('%s', (_what, args, expected) => {
+    expect(reportedPlacement(...args)).toEqual(expected);
   });
 });

@@ -8,7 +8,7 @@ import type { FactoryWorkload, FactoryWorkloadStatus, Hub, HubStatus } from '../
 import { validateFactoryWorkload, validateHub } from '../../../src/api/validate.ts';
 import type { Condition } from '../../../src/controllers/conditions.ts';
 import type { HubSelectorTerm, NodeAffinity } from '../../../src/controllers/factoryworkload/affinity.ts';
-import { decide } from '../../../src/controllers/factoryworkload/decide.ts';
+import { decide, reportedPlacement } from '../../../src/controllers/factoryworkload/decide.ts';
 import { observePlacement, podsOf } from '../../../src/controllers/factoryworkload/observed.ts';
 import { otherAffinityOwners, westwardOwnsAffinity } from '../../../src/controllers/factoryworkload/ownership.ts';
 import { rolloutComplete } from '../../../src/controllers/factoryworkload/rollout.ts';
@@ -153,12 +153,7 @@ const stages: { name: string; run: (pass: Pass) => void }[] = [
           const source = w.forecasts.get(h)?.source ?? 'DeclaredGrid';
           if (source !== 'Live') freshness.stale.push({ hub: h, source });
         }
-        const hub = mode === 'Shadow' ? planEntry.hub : (decision.record?.hub ?? null);
-        const lastMove = mode === 'Shadow'
-          ? undefined
-          : decision.moved && decision.record
-            ? { time: decision.record.at, from: decision.moved.from, to: decision.moved.to, reason: decision.moved.reason }
-            : fw.status?.lastMove;
+        const { hub, lastMove } = reportedPlacement(decision, mode, planEntry.hub, fw.status);
         const nearest = eligibleHubs[0];
         const accrual = accrueAvoidedEmissions({
           previous: fw.status?.avoidedEmissions,
